@@ -1,0 +1,29 @@
+# The two commands a newcomer runs: `make plan` and `make test`.
+VENV   ?= .venv
+PYTHON := $(VENV)/bin/python
+STACK  ?= gcp
+
+.PHONY: plan plan-json test bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-healthcheck.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+plan: $(VENV)/.installed
+	$(PYTHON) -m infra.plan $(STACK)
+
+plan-json: $(VENV)/.installed
+	$(PYTHON) -m infra.plan $(STACK) --json
+
+test: $(VENV)/.installed node_modules/.package-lock.json
+	$(PYTHON) -m pytest -rs
+
+bench: $(VENV)/.installed
+	$(PYTHON) bench/run.py --write docs/benchmarks.md
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,1 @@
+"""Reusable Pulumi ComponentResources that make up a Pangeo hub."""

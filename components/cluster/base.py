@@ -1,0 +1,50 @@
+"""The contract between a cloud's Kubernetes cluster and the hubs that run on it.
+
+DaskHub and NFSHome talk only to this interface; GkeCluster and EksCluster
+implement it, so hub code never asks which cloud it is on.
+"""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+
+@dataclass(frozen=True)
+class ScratchBucket:
+    """A per-hub object store bucket users reach through their Kubernetes service account."""
+
+    url: pulumi.Output[str]
+    service_account_annotations: dict[str, pulumi.Input[str]]
+
+
+@dataclass(frozen=True)
+class PublicAddress:
+    """Where a hub's load balancer answers, and the proxy Service settings that claim it."""
+
+    address: pulumi.Output[str]
+    record_type: str
+    service_values: dict
+
+
+class Cluster(pulumi.ComponentResource):
+    """A Kubernetes cluster with node pools by purpose, ready for hubs."""
+
+    provider: k8s.Provider
+    kubeconfig: pulumi.Output[str]
+    storage_class: str
+
+    def node_selector(self, pool: str) -> dict[str, str]:
+        """Selects the nodes of one configured node pool."""
+        raise NotImplementedError
+
+    def scratch_bucket(
+        self, name: str, *, namespace: pulumi.Input[str], service_account: str, retention_days: int,
+        parent: pulumi.Resource,
+    ) -> ScratchBucket:
+        """A bucket whose objects expire, writable by pods running as `service_account`."""
+        raise NotImplementedError
+
+    def public_address(self, name: str, *, parent: pulumi.Resource) -> PublicAddress:
+        """A stable address for a hub's proxy load balancer."""
+        raise NotImplementedError

@@ -1,0 +1,167 @@
+"""A GKE cluster: VPC, hardened control plane, node pools by purpose, workload identity."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from infra.config import ClusterConfig, GcpCloud, NodePool
+
+from .base import Cluster, PublicAddress, ScratchBucket
+from .kubeconfig import exec_kubeconfig, gke_exec
+from .node_roles import node_labels, node_taints
+
+_GKE_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
+_NODE_ROLES = ("roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer",
+               "roles/artifactregistry.reader")
+# Keep only what the nodes need; GKE's legacy metadata endpoints leak instance credentials.
+_NODE_METADATA = {"disable-legacy-endpoints": "true"}
+
+
+@dataclass(frozen=True)
+class GkeClusterArgs:
+    config: ClusterConfig
+    cloud: GcpCloud
+    project_id: pulumi.Input[str]
+
+
+class GkeCluster(Cluster):
+    """A GKE cluster and its network, node pools and Kubernetes provider."""
+
+    storage_class = "standard-rwo"
+
+    def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("pangeo:index:GkeCluster", name, None, opts)
+        cfg, cloud = args.config, args.cloud
+        self._name, self._project, self._region = name, args.project_id, cloud.region
+        child = pulumi.ResourceOptions(parent=self)
+        location = cloud.zone if cfg.location == "zonal" else cloud.region
+
+        self.network = gcp.compute.Network(
+            f"{name}-network", name=cfg.name, auto_create_subnetworks=False, opts=child
+        )
+        self.subnet = gcp.compute.Subnetwork(
+            f"{name}-subnet",
+            name=cfg.name,
+            network=self.network.id,
+            region=cloud.region,
+            ip_cidr_range=str(cfg.network.cidr),
+            private_ip_google_access=True,
+            secondary_ip_ranges=[
+                {"range_name": "pods", "ip_cidr_range": str(cfg.network.pods_cidr)},
+                {"range_name": "services", "ip_cidr_range": str(cfg.network.services_cidr)},
+            ],
+            opts=child,
+        )
+        self.node_account = gcp.serviceaccount.Account(
+            f"{name}-nodes", account_id=f"{cfg.name}-nodes"[:30], display_name=f"{cfg.name} GKE nodes", opts=child
+        )
+        node_member = self.node_account.email.apply(lambda email: f"serviceAccount:{email}")
+        for role in _NODE_ROLES:
+            gcp.projects.IAMMember(
+                f"{name}-nodes-{role.split('/')[1]}", project=args.project_id, role=role, member=node_member, opts=child
+            )
+
+        self.cluster = gcp.container.Cluster(
+            f"{name}-cluster",
+            name=cfg.name,
+            location=location,
+            network=self.network.id,
+            subnetwork=self.subnet.id,
+            # The default pool can't be configured like ours; GKE needs one to create the cluster.
+            remove_default_node_pool=True,
+            initial_node_count=1,
+            release_channel={"channel": cfg.release_channel},
+            workload_identity_config={"workload_pool": pulumi.Output.concat(args.project_id, ".svc.id.goog")},
+            ip_allocation_policy={"cluster_secondary_range_name": "pods", "services_secondary_range_name": "services"},
+            network_policy={"enabled": True, "provider": "CALICO"},
+            addons_config={"network_policy_config": {"disabled": False}},
+            enable_shielded_nodes=True,
+            node_config={
+                "metadata": _NODE_METADATA,
+                "workload_metadata_config": {"mode": "GKE_METADATA"},
+                "service_account": self.node_account.email,
+            },
+            # User data lives on the protected home storage, not in the cluster: a
+            # cluster can be replaced or torn down by a reviewed update.
+            deletion_protection=False,
+            opts=child,
+        )
+        self.node_pools = {
+            key: self._node_pool(name, key, pool, location, cfg.location) for key, pool in cfg.node_pools.items()
+        }
+
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.master_auth.cluster_ca_certificate)
+            .apply(lambda v: exec_kubeconfig(v[0], f"https://{v[1]}", v[2], gke_exec()))
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.node_pools.values())),
+        )
+        self.register_outputs({"kubeconfig": self.kubeconfig, "endpoint": self.cluster.endpoint})
+
+    def _node_pool(self, name: str, key: str, pool: NodePool, location: str, placement: str) -> gcp.container.NodePool:
+        # Regional pools count nodes per zone; total_* bounds keep config meaning "nodes in the pool".
+        bounds = ("total_min_node_count", "total_max_node_count") if placement == "regional" else ("min_node_count", "max_node_count")
+        return gcp.container.NodePool(
+            f"{name}-pool-{key}",
+            name=key,
+            cluster=self.cluster.name,
+            location=location,
+            initial_node_count=pool.min_nodes,
+            autoscaling={bounds[0]: pool.min_nodes, bounds[1]: pool.max_nodes, "location_policy": "ANY" if pool.spot else "BALANCED"},
+            management={"auto_repair": True, "auto_upgrade": True},
+            node_config={
+                "machine_type": pool.machine_type,
+                "spot": pool.spot,
+                "disk_size_gb": pool.disk_size_gb,
+                "labels": node_labels(pool.purpose),
+                "taints": [{**t, "effect": _GKE_EFFECT[t["effect"]]} for t in node_taints(pool.purpose)],
+                "metadata": _NODE_METADATA,
+                "workload_metadata_config": {"mode": "GKE_METADATA"},
+                "shielded_instance_config": {"enable_secure_boot": True, "enable_integrity_monitoring": True},
+                "service_account": self.node_account.email,
+                "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            },
+            # The autoscaler owns the node count after creation.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["initialNodeCount"]),
+        )
+
+    def node_selector(self, pool: str) -> dict[str, str]:
+        return {"cloud.google.com/gke-nodepool": pool}
+
+    def scratch_bucket(self, name, *, namespace, service_account, retention_days, parent):
+        opts = pulumi.ResourceOptions(parent=parent)
+        bucket = gcp.storage.Bucket(
+            f"{name}-scratch",
+            name=pulumi.Output.concat(self._project, "-", name, "-scratch"),
+            location=self._region.upper(),
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            lifecycle_rules=[{"action": {"type": "Delete"}, "condition": {"age": retention_days}}],
+            opts=opts,
+        )
+        account = gcp.serviceaccount.Account(
+            f"{name}-scratch-user", account_id=f"{name}-users"[:30], display_name=f"{name} hub users", opts=opts
+        )
+        gcp.serviceaccount.IAMMember(
+            f"{name}-workload-identity",
+            service_account_id=account.name,
+            role="roles/iam.workloadIdentityUser",
+            member=pulumi.Output.format("serviceAccount:{0}.svc.id.goog[{1}/{2}]", self._project, namespace, service_account),
+            opts=opts,
+        )
+        gcp.storage.BucketIAMMember(
+            f"{name}-scratch-access", bucket=bucket.name, role="roles/storage.objectAdmin", member=account.member, opts=opts
+        )
+        return ScratchBucket(url=bucket.url, service_account_annotations={"iam.gke.io/gcp-service-account": account.email})
+
+    def public_address(self, name, *, parent):
+        address = gcp.compute.Address(
+            f"{name}-address", name=f"{name}-proxy", region=self._region, address_type="EXTERNAL",
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        return PublicAddress(address=address.address, record_type="A", service_values={"loadBalancerIP": address.address})

@@ -1,0 +1,92 @@
+"""Credits on GCP: the project, its APIs and a monthly billing budget with e-mail alerts."""
+
+import re
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config import CreditsConfig
+
+from .base import CreditProject, budget_thresholds
+
+SERVICES = (
+    "billingbudgets", "cloudresourcemanager", "compute", "container", "dns", "file",
+    "iam", "iamcredentials", "monitoring", "serviceusage", "storage",
+)
+
+
+@dataclass(frozen=True)
+class GcpCreditProjectArgs:
+    credits: CreditsConfig
+    region: str
+
+
+class GcpCreditProject(CreditProject):
+    """A GCP project linked to the credits' billing account, with APIs enabled and a budget."""
+
+    def __init__(self, name: str, args: GcpCreditProjectArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("pangeo:index:GcpCreditProject", name, None, opts)
+        credits, project = args.credits, args.credits.project
+        child = pulumi.ResourceOptions(parent=self)
+        if project.create:
+            created = gcp.organizations.Project(
+                f"{name}-project",
+                project_id=project.id,
+                name=project.id,
+                org_id=project.org_id,
+                folder_id=project.folder_id,
+                billing_account=credits.billing_account,
+                labels=credits.labels,
+                auto_create_network=False,
+                # Deleting a project deletes every hub and home directory in it.
+                opts=pulumi.ResourceOptions(parent=self, protect=True),
+            )
+            self.project_id, number = created.project_id, created.number
+        else:
+            self.project_id = pulumi.Output.from_input(project.id)
+            number = gcp.organizations.get_project_output(project_id=project.id, opts=pulumi.InvokeOptions(parent=self)).number
+
+        self.provider = gcp.Provider(
+            f"{name}-gcp",
+            project=self.project_id,
+            region=args.region,
+            default_labels=credits.labels,
+            # Budgets and other billing-scoped APIs need a quota project.
+            user_project_override=True,
+            billing_project=self.project_id,
+            opts=child,
+        )
+        on_project = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        self.services = [
+            gcp.projects.Service(
+                f"{name}-api-{api}", service=f"{api}.googleapis.com", disable_on_destroy=False, opts=on_project
+            )
+            for api in SERVICES
+        ]
+        channels = [
+            gcp.monitoring.NotificationChannel(
+                f"{name}-alert-{re.sub('[^a-z0-9]+', '-', email.lower())}",
+                display_name=f"Budget alerts: {email}",
+                type="email",
+                labels={"email_address": email},
+                opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=self.services),
+            )
+            for email in sorted(credits.alert_emails)
+        ]
+        self.budget = gcp.billing.Budget(
+            f"{name}-budget",
+            billing_account=credits.billing_account,
+            display_name=f"{name} monthly",
+            budget_filter={"projects": [pulumi.Output.concat("projects/", number)], "calendar_period": "MONTH"},
+            amount={"specified_amount": {"currency_code": credits.currency, "units": str(round(credits.monthly_budget_usd))}},
+            threshold_rules=[
+                *({"threshold_percent": t, "spend_basis": "CURRENT_SPEND"} for t in budget_thresholds(credits.alert_thresholds)),
+                {"threshold_percent": 1.0, "spend_basis": "FORECASTED_SPEND"},
+            ],
+            all_updates_rule={"monitoring_notification_channels": [c.id for c in channels]},
+            opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=self.services),
+        )
+        self.budget_id = self.budget.id
+        self.provider_opts = pulumi.ResourceOptions(provider=self.provider, depends_on=self.services)
+        self.register_outputs({"project_id": self.project_id, "budget_id": self.budget_id})

@@ -1,0 +1,102 @@
+"""DaskHub: JupyterHub and dask-gateway, wired together, on any Cluster."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components.cluster import Cluster
+from infra.config import HubConfig
+from infra.config.machines import Machine
+
+from .charts import DASK_GATEWAY, GATEWAY_RELEASE, JUPYTERHUB, Chart
+from .gateway_values import gateway_values
+from .jupyterhub_values import HubSecrets, jupyterhub_values
+
+USER_SERVICE_ACCOUNT = "user"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DaskHubArgs:
+    hub: HubConfig
+    namespace: pulumi.Input[str]
+    cluster: Cluster
+    home_values: dict
+    worker_machine: Machine
+    client_secret: pulumi.Input[str]
+    pool_names: list[str]
+
+
+class DaskHub(pulumi.ComponentResource):
+    """One hub: its charts, tokens, user service account, scratch bucket and public address."""
+
+    def __init__(self, name: str, args: DaskHubArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("pangeo:index:DaskHub", name, None, opts)
+        hub, cluster = args.hub, args.cluster
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=cluster.provider)
+
+        secrets = HubSecrets(
+            proxy_token=self._token(name, "proxy-token"),
+            cookie_secret=self._token(name, "cookie-secret"),
+            crypt_key=self._token(name, "crypt-key"),
+            gateway_token=self._token(name, "gateway-token"),
+            client_secret=pulumi.Output.secret(args.client_secret),
+        )
+        scratch = None
+        annotations: dict = {}
+        if hub.scratch.enabled:
+            scratch = cluster.scratch_bucket(
+                name, namespace=args.namespace, service_account=USER_SERVICE_ACCOUNT,
+                retention_days=hub.scratch.retention_days, parent=self,
+            )
+            annotations = scratch.service_account_annotations
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-user-sa",
+            metadata={"name": USER_SERVICE_ACCOUNT, "namespace": args.namespace, "annotations": annotations},
+            opts=on_cluster,
+        )
+        public = cluster.public_address(name, parent=self)
+
+        hub_values = jupyterhub_values(
+            hub,
+            secrets=secrets,
+            pool_selectors={pool: cluster.node_selector(pool) for pool in args.pool_names},
+            home=args.home_values,
+            scratch_prefix=pulumi.Output.concat(scratch.url, "/$(JUPYTERHUB_USER)") if scratch else None,
+            service_account=USER_SERVICE_ACCOUNT,
+            proxy_service=public.service_values,
+        )
+        depends = pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[account])
+        self.jupyterhub = self._release(name, "jupyterhub", JUPYTERHUB, args.namespace, hub_values, depends)
+        self.gateway = self._release(
+            name, GATEWAY_RELEASE, DASK_GATEWAY, args.namespace,
+            gateway_values(hub, api_token=secrets.gateway_token, service_account=USER_SERVICE_ACCOUNT,
+                           worker_machine=args.worker_machine),
+            depends,
+        )
+
+        self.url = pulumi.Output.from_input(f"https://{hub.domain}")
+        self.load_balancer_address = public.address
+        self.scratch_url = scratch.url if scratch else pulumi.Output.from_input("")
+        self.register_outputs({
+            "url": self.url, "load_balancer_address": self.load_balancer_address, "scratch_url": self.scratch_url,
+        })
+
+    def _token(self, name: str, role: str) -> pulumi.Output[str]:
+        """A 32-byte hex secret kept in state, so it survives every later update."""
+        return random.RandomBytes(f"{name}-{role}", length=32, opts=pulumi.ResourceOptions(parent=self)).hex
+
+    def _release(self, name, release, chart: Chart, namespace, values, opts) -> k8s.helm.v3.Release:
+        return k8s.helm.v3.Release(
+            f"{name}-{release}",
+            name=release,
+            namespace=namespace,
+            chart=chart.name,
+            version=chart.version,
+            repository_opts={"repo": chart.repository},
+            values=values,
+            timeout=900,
+            cleanup_on_fail=True,
+            opts=opts,
+        )

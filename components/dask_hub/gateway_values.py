@@ -1,0 +1,78 @@
+"""Values for the dask-gateway chart, authenticated by and served through the hub."""
+
+from infra.config import HubConfig
+from infra.config.machines import RESERVED_FRACTION, Machine
+
+from components.cluster.node_roles import dask_selector, tolerations
+
+from .charts import GATEWAY_PREFIX, HUB_API
+
+# Rendered into the gateway's config: users pick worker size and image per cluster,
+# bounded by the worker machine; the image defaults to the hub's user image so
+# workers run exactly the user's environment.
+_OPTIONS = '''\
+from dask_gateway_server.options import Float, Mapping, Options, String
+
+
+def _handler(options):
+    if ":" not in options.image:
+        raise ValueError("image must include a tag, e.g. {default_image}")
+    return {{
+        "image": options.image,
+        "worker_cores": options.worker_cores,
+        "worker_cores_limit": options.worker_cores,
+        "worker_memory": int(options.worker_memory * 2**30),
+        "environment": options.environment,
+    }}
+
+
+c.Backend.cluster_options = Options(
+    Float("worker_cores", default={default_cores}, min=0.5, max={max_cores}, label="Worker cores"),
+    Float("worker_memory", default={default_memory}, min=1, max={max_memory}, label="Worker memory (GiB)"),
+    String("image", default="{default_image}", label="Image"),
+    Mapping("environment", {{}}, label="Environment variables"),
+    handler=_handler,
+)
+c.ClusterConfig.idle_timeout = {idle_seconds}
+'''
+
+
+def cluster_options_config(hub: HubConfig, worker_machine: Machine) -> str:
+    usable = 1 - RESERVED_FRACTION
+    max_cores = round(worker_machine.vcpus * usable, 1)
+    max_memory = round(worker_machine.memory_gb * usable, 1)
+    return _OPTIONS.format(
+        default_cores=min(2.0, max_cores),
+        max_cores=max_cores,
+        default_memory=min(8.0, max_memory),
+        max_memory=max_memory,
+        default_image=f"{hub.image.name}:{hub.image.tag}",
+        idle_seconds=hub.idle_timeout_minutes * 60,
+    )
+
+
+def _pod_config(role: str, service_account: str, tolerate: str) -> dict:
+    return {
+        "serviceAccountName": service_account,
+        "nodeSelector": dask_selector(role),
+        "tolerations": tolerations(tolerate),
+    }
+
+
+def gateway_values(hub: HubConfig, *, api_token, service_account: str, worker_machine: Machine) -> dict:
+    core = {"nodeSelector": {"hub.jupyter.org/node-purpose": "core"}}
+    return {
+        "gateway": {
+            "prefix": GATEWAY_PREFIX,
+            "auth": {"type": "jupyterhub", "jupyterhub": {"apiToken": api_token, "apiUrl": HUB_API}},
+            "backend": {
+                "scheduler": {"extraPodConfig": _pod_config("scheduler", service_account, "user")},
+                "worker": {"extraPodConfig": _pod_config("worker", service_account, "worker")},
+            },
+            "extraConfig": {"cluster-options": cluster_options_config(hub, worker_machine)},
+            **core,
+        },
+        "controller": core,
+        # Reached through the hub's proxy at /services/dask-gateway, never directly.
+        "traefik": {"service": {"type": "ClusterIP"}, **core},
+    }

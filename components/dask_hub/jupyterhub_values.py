@@ -1,0 +1,119 @@
+"""Values for the jupyterhub chart: GitHub login, profiles, NFS homes, scratch and dask wiring."""
+
+from dataclasses import dataclass
+
+import pulumi
+
+from infra.config import HubConfig
+
+from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE
+
+
+@dataclass(frozen=True)
+class HubSecrets:
+    """Every token the charts would otherwise generate with `lookup`, plus the OAuth secret."""
+
+    proxy_token: pulumi.Input[str]
+    cookie_secret: pulumi.Input[str]
+    crypt_key: pulumi.Input[str]
+    gateway_token: pulumi.Input[str]
+    client_secret: pulumi.Input[str]
+
+
+def profile_list(hub: HubConfig, pool_selectors: dict[str, dict[str, str]]) -> list[dict]:
+    profiles = []
+    for slug, p in hub.profiles.items():
+        memory = f"{p.memory_gb:g}G"
+        profiles.append({
+            "display_name": p.display_name,
+            "description": p.description,
+            "slug": slug,
+            "default": p.default,
+            "kubespawner_override": {
+                "cpu_guarantee": p.cpu,
+                "cpu_limit": p.cpu,
+                "mem_guarantee": memory,
+                "mem_limit": memory,
+                "node_selector": pool_selectors[p.node_pool],
+            },
+        })
+    return profiles
+
+
+def dask_environment(scratch_prefix: pulumi.Input[str] | None) -> dict:
+    """Environment that points the dask-gateway client at this hub's gateway.
+
+    These are the variables the daskhub chart sets; workers default to the user's own image.
+    """
+    env = {
+        "DASK_GATEWAY__ADDRESS": f"http://proxy-http:8000{GATEWAY_PREFIX}",
+        "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://{GATEWAY_SERVICE}:80",
+        "DASK_GATEWAY__PUBLIC_ADDRESS": f"{GATEWAY_PREFIX}/",
+        "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
+        "DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE": "{JUPYTER_IMAGE_SPEC}",
+    }
+    if scratch_prefix is not None:
+        env |= {"SCRATCH_BUCKET": scratch_prefix, "PANGEO_SCRATCH": scratch_prefix}
+    return env
+
+
+def jupyterhub_values(
+    hub: HubConfig,
+    *,
+    secrets: HubSecrets,
+    pool_selectors: dict[str, dict[str, str]],
+    home: dict,
+    scratch_prefix: pulumi.Input[str] | None,
+    service_account: str,
+    proxy_service: dict,
+    extra_roles: dict | None = None,
+    extra_services: dict | None = None,
+) -> dict:
+    github = hub.auth.github
+    singleuser = {
+        "image": {"name": hub.image.name, "tag": hub.image.tag},
+        "defaultUrl": "/lab",
+        "serviceAccountName": service_account,
+        # Workload identity (GKE) and IRSA (EKS) need the pod to reach its credentials;
+        # nodes already block the instance's own metadata credentials.
+        "cloudMetadata": {"blockWithIptables": False},
+        "extraEnv": dask_environment(scratch_prefix),
+        "profileList": profile_list(hub, pool_selectors),
+        **home,
+    }
+    return {
+        "proxy": {
+            "secretToken": secrets.proxy_token,
+            "service": {"type": "LoadBalancer", **proxy_service},
+            "https": {"enabled": True, "type": "letsencrypt", "hosts": [hub.domain],
+                      "letsencrypt": {"contactEmail": hub.letsencrypt_email}},
+        },
+        "hub": {
+            "cookieSecret": secrets.cookie_secret,
+            "config": {
+                "JupyterHub": {"authenticator_class": "github"},
+                "Authenticator": {"admin_users": sorted(hub.auth.admins), "enable_auth_state": True},
+                "CryptKeeper": {"keys": [secrets.crypt_key]},
+                "GitHubOAuthenticator": {
+                    "client_id": github.client_id,
+                    "client_secret": secrets.client_secret,
+                    "oauth_callback_url": f"https://{hub.domain}/hub/oauth_callback",
+                    "allowed_organizations": sorted(github.allowed_teams),
+                    "scope": ["read:org"],
+                },
+            },
+            "services": {
+                "dask-gateway": {"apiToken": secrets.gateway_token, "url": f"http://{GATEWAY_SERVICE}", "display": False},
+                **(extra_services or {}),
+            },
+            "loadRoles": extra_roles or {},
+        },
+        "singleuser": singleuser,
+        "scheduling": {
+            "userScheduler": {"enabled": True},
+            "podPriority": {"enabled": True},
+            "corePods": {"nodeAffinity": {"matchNodePurpose": "require"}},
+            "userPods": {"nodeAffinity": {"matchNodePurpose": "require"}},
+        },
+        "cull": {"enabled": True, "timeout": hub.idle_timeout_minutes * 60, "every": 300},
+    }

@@ -1,0 +1,48 @@
+"""The contract for a hub's home storage: an NFS export bound to a claim in the hub's namespace."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.config import HubConfig
+
+from .volumes import persistent_volume, persistent_volume_claim, singleuser_home_values
+
+# Home storage holds users' only copy of their work: never delete it with the
+# stack, never let an update replace it.
+USER_DATA = pulumi.ResourceOptions(protect=True, retain_on_delete=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HomeArgs:
+    """What every home storage variant needs from the hub and its cluster."""
+
+    hub: HubConfig
+    namespace: pulumi.Input[str]
+    k8s_provider: k8s.Provider
+
+
+class NFSHome(pulumi.ComponentResource):
+    """A hub's home directories on a cloud NFS service, mounted per user."""
+
+    server: pulumi.Output[str]
+    claim_name: pulumi.Output[str]
+    singleuser_values: dict
+
+    def _mount(self, name: str, args: HomeArgs, *, server, path: str, mount_options: list[str], storage) -> None:
+        """Binds the export to the hub's namespace, then registers the outputs."""
+        labels = {"app.kubernetes.io/part-of": "pangeo-hubs", "pangeo.io/hub": name}
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[storage])
+        volume = k8s.core.v1.PersistentVolume(
+            f"{name}-home-pv", **persistent_volume(f"{name}-home-nfs", server, path, mount_options, labels), opts=on_cluster
+        )
+        claim = k8s.core.v1.PersistentVolumeClaim(
+            f"{name}-home-pvc",
+            **persistent_volume_claim(args.namespace, f"{name}-home-nfs", labels),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[volume]),
+        )
+        self.server = pulumi.Output.from_input(server)
+        self.claim_name = claim.metadata.name
+        self.singleuser_values = singleuser_home_values(self.claim_name)
+        self.register_outputs({"server": self.server, "claim_name": self.claim_name})

@@ -1,0 +1,44 @@
+"""Home directories on Google Cloud Filestore."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.cluster.gke import GkeCluster
+
+from .base import USER_DATA, HomeArgs, NFSHome
+
+SHARE = "homes"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilestoreHomeArgs(HomeArgs):
+    cluster: GkeCluster
+    zone: str
+
+
+class FilestoreHome(NFSHome):
+    """A protected Filestore instance on the cluster's network, exported to one hub."""
+
+    def __init__(self, name: str, args: FilestoreHomeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("pangeo:index:FilestoreHome", name, None, opts)
+        home = args.hub.home
+        self.instance = gcp.filestore.Instance(
+            f"{name}-filestore",
+            name=f"{name}-home",
+            location=args.zone,
+            tier=home.tier,
+            file_shares={"name": SHARE, "capacity_gb": home.capacity_gb},
+            networks=[{"network": args.cluster.network.name, "modes": ["MODE_IPV4"], "connect_mode": "DIRECT_PEERING"}],
+            opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=self), USER_DATA),
+        )
+        self._mount(
+            name,
+            args,
+            server=self.instance.networks[0].ip_addresses[0],
+            path=f"/{SHARE}",
+            # Filestore speaks NFSv3; `soft` turns a dead server into errors rather than hung pods.
+            mount_options=["vers=3", "soft", "noatime", "timeo=600", "retrans=3"],
+            storage=self.instance,
+        )

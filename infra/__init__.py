@@ -1,0 +1,1 @@
+"""pangeo-hubs: the stack config, the per-cloud compositions and the offline plan."""

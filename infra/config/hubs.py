@@ -1,0 +1,127 @@
+"""One JupyterHub with Dask: its domain, image, users, profiles, storage and migration."""
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+
+from .types import Base, Domain, Email, Key, reject
+
+
+class Image(Base):
+    """A container image pinned by tag; `latest` would make rebuilds unreviewable."""
+
+    name: str = Field(pattern=r"^[a-z0-9][-a-z0-9./_]*[a-z0-9]$", description="Image repository.")
+    tag: str = Field(pattern=r"^[A-Za-z0-9_][-A-Za-z0-9_.]{0,127}$", description="Pinned tag.")
+
+    @model_validator(mode="after")
+    def _pinned(self):
+        if self.tag == "latest":
+            reject([("tag", "must pin a version, not 'latest'")])
+        return self
+
+
+class GitHubAuth(Base):
+    """GitHub OAuth, restricted to members of GitHub teams."""
+
+    client_id: str = Field(min_length=1, description="OAuth app client id.")
+    client_secret: SecretStr | None = Field(
+        None, description="OAuth app secret; set with `pulumi config set --secret --path`."
+    )
+    allowed_teams: list[str] = Field(
+        min_length=1,
+        description="`org:team` slugs whose members may log in.",
+    )
+
+    @model_validator(mode="after")
+    def _team_slugs(self):
+        reject([
+            ("allowed_teams", f"must be 'org:team', got {t!r}")
+            for t in self.allowed_teams
+            if t.count(":") != 1 or not all(t.split(":"))
+        ])
+        return self
+
+
+class Auth(Base):
+    """Who may log in and who administers the hub."""
+
+    github: GitHubAuth
+    admins: list[str] = Field(min_length=1, description="GitHub usernames with admin rights.")
+
+
+class Profile(Base):
+    """A server size users pick at spawn time."""
+
+    display_name: str = Field(min_length=1)
+    description: str = ""
+    node_pool: Key = Field(description="User pool the server runs on.")
+    cpu: float = Field(gt=0, description="Guaranteed and limit CPUs.")
+    memory_gb: float = Field(gt=0, description="Guaranteed and limit memory in GB.")
+    default: bool = False
+
+
+# The smallest size each storage tier can be created with.
+HOME_TIERS: dict[str, dict[str, int | None]] = {
+    "gcp": {"BASIC_HDD": 1024, "BASIC_SSD": 2560, "ZONAL": 1024, "REGIONAL": 1024},
+    "aws": {"elastic": None},
+}
+
+
+class Home(Base):
+    """Shared NFS home storage; user data lives here."""
+
+    tier: str = Field("BASIC_HDD", description="Filestore tier on GCP; 'elastic' (EFS) on AWS.")
+    capacity_gb: int | None = Field(
+        None, ge=1, le=102400, description="Filestore size; EFS grows by itself (optional, for costs)."
+    )
+
+
+class Scratch(Base):
+    """A per-hub bucket for intermediate data, so work is not tied to one hub's disk."""
+
+    enabled: bool = True
+    retention_days: int = Field(7, ge=1, le=365, description="Objects are deleted after this many days.")
+
+
+class LegacyNfs(Base):
+    """The old deployment's NFS export holding the users' homes."""
+
+    server: str = Field(pattern=r"^[A-Za-z0-9.-]+$", description="NFS server address.")
+    path: str = Field(pattern=r"^/", description="Exported path.")
+
+
+class Migration(Base):
+    """Moving users from an old deployment; phases are applied one reviewed update at a time."""
+
+    phase: Literal["none", "sync", "cutover", "decommission"] = "none"
+    source: LegacyNfs | None = None
+    sync_generation: int = Field(0, ge=0, description="Raise to run another sync pass.")
+
+    @model_validator(mode="after")
+    def _source_for_phase(self):
+        if self.phase != "none" and self.source is None:
+            reject([("source", f"phase {self.phase!r} needs the legacy NFS source")])
+        return self
+
+
+class HubConfig(Base):
+    """Everything that differs between two hubs of the same stack."""
+
+    domain: Domain
+    image: Image
+    auth: Auth
+    profiles: dict[Key, Profile] = Field(min_length=1)
+    home: Home = Home()
+    scratch: Scratch = Scratch()
+    idle_timeout_minutes: int = Field(60, ge=5, le=7 * 24 * 60, description="Idle servers are culled.")
+    letsencrypt_email: Email = Field(description="Let's Encrypt contact for the hub's HTTPS certificate.")
+    migration: Migration = Migration()
+
+    @model_validator(mode="after")
+    def _profiles(self):
+        defaults = [k for k, p in self.profiles.items() if p.default]
+        problems = []
+        if len(defaults) > 1:
+            problems.append(("profiles", f"only one profile may be the default, got {', '.join(defaults)}"))
+        reject(problems)
+        return self

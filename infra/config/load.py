@@ -1,0 +1,133 @@
+"""Turning raw Pulumi config into a StackConfig, or into one clear line per problem."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .stack import StackConfig
+
+NAMESPACE = "pangeo-hubs"
+_UNION_TAGS = {("cloud",): {"gcp", "aws"}}
+
+
+class ConfigError(Exception):
+    """Invalid stack config; each problem is one line naming its full key path."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def parse_stack_config(values: dict[str, Any]) -> StackConfig:
+    """Validate the `pangeo-hubs:*` keys of a flat Pulumi config map.
+
+    Values may be the engine's strings (objects arrive JSON-encoded) or already parsed.
+    Keys of other namespaces (`gcp:project`, ...) belong to providers and are ignored.
+    """
+    tree = {}
+    for key, value in values.items():
+        namespace, _, name = key.partition(":")
+        if namespace == NAMESPACE:
+            tree[name] = _decode(value)
+    try:
+        return StackConfig.model_validate(tree)
+    except ValidationError as error:
+        raise ConfigError(format_problems(error)) from None
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def format_problems(error: ValidationError) -> list[str]:
+    lines: list[str] = []
+    for item in error.errors(include_url=False):
+        loc = _strip_union_tags(item["loc"])
+        for rel, message in _messages(item):
+            path = ".".join(str(part) for part in (*loc, *rel) if part != "")
+            line = f"{NAMESPACE}:{path}: {message}"
+            if line not in lines:
+                lines.append(line)
+    return lines
+
+
+def _strip_union_tags(loc: tuple) -> tuple:
+    for prefix, tags in _UNION_TAGS.items():
+        n = len(prefix)
+        if loc[:n] == prefix and len(loc) > n and loc[n] in tags:
+            return loc[:n] + loc[n + 1 :]
+    return loc
+
+
+def _messages(item: dict) -> list[tuple[tuple, str]]:
+    kind = item["type"]
+    if kind == "cross_field":
+        return [(tuple(rel.split(".")), message) for rel, message in item["ctx"]["problems"]]
+    if kind == "missing":
+        return [((), "required key is missing")]
+    if kind == "extra_forbidden":
+        return [((), "unknown key")]
+    if kind == "union_tag_not_found":
+        discriminator = item["ctx"]["discriminator"].strip("'")
+        return [((discriminator,), "required key is missing")]
+    if kind == "union_tag_invalid":
+        discriminator = item["ctx"]["discriminator"].strip("'")
+        return [((discriminator,), f"must be one of {item['ctx']['expected_tags']}, got {item['ctx']['tag']!r}")]
+    message = item["msg"].removeprefix("Value error, ")
+    message = message[:1].lower() + message[1:]
+    got = item.get("input")
+    if not isinstance(got, (dict, list)) and repr(got) not in message:
+        message += f", got {got!r}"
+    return [((), message)]
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` map of a Pulumi.<stack>.yaml file."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot read: {error.strerror}"]) from None
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError([f"{path}: malformed YAML{where}: {problem}"]) from None
+    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
+        raise ConfigError([f"{path}: must be a mapping with a `config:` mapping"])
+    return dict(document.get("config") or {})
+
+
+def set_key(values: dict[str, Any], assignment: str) -> dict[str, Any]:
+    """Apply `a.b.c=VALUE` (VALUE parsed as YAML) under the namespace; returns a new map."""
+    dotted, sep, raw = assignment.partition("=")
+    parts = dotted.split(".")
+    if not sep or not all(parts):
+        raise ConfigError([f"--set {assignment!r}: expected KEY.PATH=VALUE"])
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        raise ConfigError([f"--set {assignment!r}: value is not valid YAML"]) from None
+    result = json.loads(json.dumps(values, default=str))
+    key = f"{NAMESPACE}:{parts[0]}"
+    if len(parts) == 1:
+        result[key] = value
+        return result
+    node = result.setdefault(key, {})
+    for i, part in enumerate(parts[1:-1], start=1):
+        if not isinstance(node, dict):
+            raise ConfigError([f"--set {assignment!r}: {'.'.join(parts[:i])} is not a mapping"])
+        node = node.setdefault(part, {})
+    if not isinstance(node, dict):
+        raise ConfigError([f"--set {assignment!r}: {'.'.join(parts[:-1])} is not a mapping"])
+    node[parts[-1]] = value
+    return result

@@ -1,0 +1,33 @@
+"""The gcp stack: a credit project, a GKE cluster and Filestore-backed DaskHubs."""
+
+import pulumi
+
+from components.cluster.gke import GkeCluster, GkeClusterArgs
+from components.credit_project.gcp import GcpCreditProject, GcpCreditProjectArgs
+from components.nfs_home.filestore import FilestoreHome, FilestoreHomeArgs
+from infra.config import StackConfig
+
+from .hubs import declare_hubs, hub_outputs
+
+
+def build(config: StackConfig) -> dict:
+    cloud = config.cloud
+    credits = GcpCreditProject(config.cluster.name, GcpCreditProjectArgs(credits=config.credits, region=cloud.region))
+    on_project = pulumi.ResourceOptions(providers=[credits.provider], depends_on=credits.services)
+    cluster = GkeCluster(
+        config.cluster.name,
+        GkeClusterArgs(config=config.cluster, cloud=cloud, project_id=credits.project_id),
+        opts=on_project,
+    )
+
+    def filestore(name, hub, namespace):
+        return FilestoreHome(
+            name,
+            FilestoreHomeArgs(
+                hub=hub, namespace=namespace, k8s_provider=cluster.provider, cluster=cluster, zone=cloud.zone
+            ),
+            opts=on_project,
+        )
+
+    hubs = declare_hubs(config, cluster, filestore, on_project)
+    return {"kubeconfig": cluster.kubeconfig, "hubs": hub_outputs(hubs)}

@@ -1,0 +1,108 @@
+"""The gcp stack as the engine would receive it, from the real program under mocks."""
+
+import json
+
+from infra.plan.mocks import _digest
+from infra.plan.run import PLACEHOLDER
+
+from .graph import of_type, one, waits_on
+
+
+def test_cluster_is_hardened_and_drops_the_default_pool(gcp_plan):
+    cluster = one(gcp_plan, "gcp:container/cluster:Cluster", "pangeo-hubs-cluster")["inputs"]
+    assert cluster["location"] == "us-central1-b"
+    assert cluster["removeDefaultNodePool"] is True
+    assert cluster["workloadIdentityConfig"]["workloadPool"] == "pangeo-hubs-gcp.svc.id.goog"
+    assert cluster["networkPolicy"] == {"enabled": True, "provider": "CALICO"}
+    assert cluster["enableShieldedNodes"] is True
+    assert cluster["releaseChannel"] == {"channel": "REGULAR"}
+    assert cluster["nodeConfig"]["metadata"]["disable-legacy-endpoints"] == "true"
+    assert cluster["ipAllocationPolicy"] == {"clusterSecondaryRangeName": "pods", "servicesSecondaryRangeName": "services"}
+
+
+def test_node_pools_follow_config_with_purpose_labels_and_taints(gcp_plan):
+    pools = {r["inputs"]["name"]: r["inputs"] for r in of_type(gcp_plan, "gcp:container/nodePool:NodePool")}
+    assert set(pools) == {"core", "user-n2-highmem-4", "user-n2-highmem-16", "dask-n2-highmem-16"}
+    dask = pools["dask-n2-highmem-16"]
+    assert dask["nodeConfig"]["spot"] is True
+    assert dask["nodeConfig"]["taints"] == [{"key": "k8s.dask.org/dedicated", "value": "worker", "effect": "NO_SCHEDULE"}]
+    assert dask["nodeConfig"]["labels"] == {"k8s.dask.org/node-purpose": "worker"}
+    assert dask["autoscaling"]["minNodeCount"] == 0 and dask["autoscaling"]["maxNodeCount"] == 200
+    user = pools["user-n2-highmem-4"]["nodeConfig"]
+    assert user["labels"]["hub.jupyter.org/node-purpose"] == "user"
+    assert user["taints"][0]["key"] == "hub.jupyter.org/dedicated"
+    core = pools["core"]
+    assert core["nodeConfig"]["labels"]["hub.jupyter.org/node-purpose"] == "core" and core["nodeConfig"]["taints"] == []
+    assert (core["autoscaling"]["minNodeCount"], core["autoscaling"]["maxNodeCount"]) == (1, 3)
+    assert all(p["nodeConfig"]["workloadMetadataConfig"] == {"mode": "GKE_METADATA"} for p in pools.values())
+
+
+def test_filestore_homes_are_protected_and_retained(gcp_plan):
+    for hub in ("staging", "prod"):
+        instance = one(gcp_plan, "gcp:filestore/instance:Instance", f"{hub}-filestore")
+        assert instance["protect"] is True and instance["retain_on_delete"] is True
+        assert instance["inputs"]["tier"] == "BASIC_HDD"
+        assert instance["inputs"]["fileShares"]["capacityGb"] >= 1024
+        volume = one(gcp_plan, "kubernetes:core/v1:PersistentVolume", f"{hub}-home-pv")
+        assert volume["inputs"]["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+        assert volume["inputs"]["spec"]["nfs"] == {"server": "10.200.0.2", "path": "/homes"}
+        claim = one(gcp_plan, "kubernetes:core/v1:PersistentVolumeClaim", f"{hub}-home-pvc")
+        assert claim["inputs"]["metadata"]["namespace"] == hub
+        assert waits_on(gcp_plan, claim, volume) and waits_on(gcp_plan, volume, instance)
+
+
+def test_credit_project_enables_apis_and_budgets_with_email_alerts(gcp_plan):
+    apis = {r["inputs"]["service"] for r in of_type(gcp_plan, "gcp:projects/service:Service")}
+    assert {"container.googleapis.com", "file.googleapis.com", "compute.googleapis.com", "iam.googleapis.com",
+            "billingbudgets.googleapis.com"} <= apis
+    budget = one(gcp_plan, "gcp:billing/budget:Budget", "pangeo-hubs-budget")["inputs"]
+    assert budget["amount"]["specifiedAmount"] == {"currencyCode": "USD", "units": "6000"}
+    assert [r["thresholdPercent"] for r in budget["thresholdRules"]] == [0.5, 0.8, 1.0, 1.2, 1.0]
+    assert budget["thresholdRules"][-1]["spendBasis"] == "FORECASTED_SPEND"
+    assert len(budget["allUpdatesRule"]["monitoringNotificationChannels"]) == 2
+    provider = one(gcp_plan, "pulumi:providers:gcp", "pangeo-hubs-gcp")["inputs"]
+    assert json.loads(provider["defaultLabels"]) == {"owner": "pangeo", "operator": "2i2c", "cost-center": "pangeo-hubs"}
+
+
+def test_scratch_bucket_expires_objects_and_is_reached_through_workload_identity(gcp_plan):
+    bucket = one(gcp_plan, "gcp:storage/bucket:Bucket", "prod-scratch")["inputs"]
+    assert bucket["lifecycleRules"] == [{"action": {"type": "Delete"}, "condition": {"age": 7}}]
+    assert bucket["publicAccessPrevention"] == "enforced"
+    binding = one(gcp_plan, "gcp:serviceaccount/iAMMember:IAMMember", "prod-workload-identity")["inputs"]
+    assert binding["member"] == "serviceAccount:pangeo-hubs-gcp.svc.id.goog[prod/user]"
+    account = one(gcp_plan, "kubernetes:core/v1:ServiceAccount", "prod-user-sa")["inputs"]["metadata"]
+    email = account["annotations"]["iam.gke.io/gcp-service-account"]
+    assert email.startswith("prod-users@") and email.endswith(".iam.gserviceaccount.com")
+
+
+def test_every_kubernetes_resource_uses_the_clusters_provider(gcp_plan):
+    k8s = [r for r in gcp_plan.resources if r["type"].startswith("kubernetes:")]
+    assert k8s and all(r["provider"].endswith("pulumi:providers:kubernetes::pangeo-hubs-k8s") for r in k8s)
+
+
+def test_no_secret_reaches_any_input_or_output_in_plain_text(gcp_plan):
+    text = json.dumps(gcp_plan.to_json())
+    tokens = [_digest(f"{hub}-{role}")[:64] for hub in ("staging", "prod")
+              for role in ("proxy-token", "cookie-secret", "crypt-key", "gateway-token")]
+    assert not [t for t in tokens if t in text]
+    assert PLACEHOLDER not in text
+    hub = one(gcp_plan, "kubernetes:helm.sh/v3:Release", "prod-jupyterhub")["inputs"]["values"]
+    assert hub["hub"]["config"]["GitHubOAuthenticator"]["client_secret"] == "[secret]"
+    assert hub["proxy"]["secretToken"] == "[secret]" and hub["hub"]["cookieSecret"] == "[secret]"
+    assert gcp_plan.outputs["kubeconfig"] == "[secret]"
+
+
+def test_stack_exports_urls_addresses_homes_and_cost(gcp_plan):
+    prod = gcp_plan.outputs["hubs"]["prod"]
+    assert prod["url"] == "https://us-central1-b.gcp.pangeo.io"
+    assert prod["home_server"] == "10.200.0.2" and prod["load_balancer_address"].startswith("198.51.100.")
+    assert prod["scratch_url"] == "gs://pangeo-hubs-gcp-prod-scratch"
+    cost = gcp_plan.outputs["monthly_cost_estimate"]
+    assert cost["idle_monthly"] == sum(cost["lines"].values()) or abs(cost["idle_monthly"] - sum(cost["lines"].values())) < 0.01
+
+
+def test_every_child_of_a_component_names_its_parent_hub_or_cluster(gcp_plan):
+    components = {r["urn"]: r["name"] for r in gcp_plan.resources if not r["custom"]}
+    for r in gcp_plan.resources:
+        if r["parent"] in components:
+            assert r["name"].startswith(components[r["parent"]] + "-"), r["urn"]
