@@ -1,7 +1,5 @@
 """The gcp stack: a credit project, a GKE cluster and Filestore-backed DaskHubs."""
 
-import pulumi
-
 from components.cluster.gke import GkeCluster, GkeClusterArgs
 from components.credit_project.gcp import GcpCreditProject, GcpCreditProjectArgs
 from components.nfs_home.filestore import FilestoreHome, FilestoreHomeArgs
@@ -13,7 +11,7 @@ from .hubs import declare_hubs, hub_outputs
 def build(config: StackConfig) -> dict:
     cloud = config.cloud
     credits = GcpCreditProject(config.cluster.name, GcpCreditProjectArgs(credits=config.credits, region=cloud.region))
-    on_project = pulumi.ResourceOptions(providers=[credits.provider], depends_on=credits.services)
+    on_project = credits.provider_opts
     cluster = GkeCluster(
         config.cluster.name,
         GkeClusterArgs(config=config.cluster, cloud=cloud, project_id=credits.project_id),

@@ -47,30 +47,34 @@ class GcpCreditProject(CreditProject):
             self.project_id = pulumi.Output.from_input(project.id)
             number = gcp.organizations.get_project_output(project_id=project.id, opts=pulumi.InvokeOptions(parent=self)).number
 
-        self.provider = gcp.Provider(
-            f"{name}-gcp",
+        provider_args = dict(
             project=self.project_id,
             region=args.region,
             default_labels=credits.labels,
             # Budgets and other billing-scoped APIs need a quota project.
             user_project_override=True,
             billing_project=self.project_id,
-            opts=child,
         )
-        on_project = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        # Only enables the APIs; everything else uses `self.provider`, which waits for
+        # them, so no resource of the stack can race its API being switched on.
+        bootstrap = gcp.Provider(f"{name}-gcp-bootstrap", **provider_args, opts=child)
         self.services = [
             gcp.projects.Service(
-                f"{name}-api-{api}", service=f"{api}.googleapis.com", disable_on_destroy=False, opts=on_project
+                f"{name}-api-{api}", service=f"{api}.googleapis.com", disable_on_destroy=False,
+                opts=pulumi.ResourceOptions(parent=self, provider=bootstrap),
             )
             for api in SERVICES
         ]
+        self.provider = gcp.Provider(
+            f"{name}-gcp", **provider_args, opts=pulumi.ResourceOptions(parent=self, depends_on=self.services)
+        )
         channels = [
             gcp.monitoring.NotificationChannel(
                 f"{name}-alert-{re.sub('[^a-z0-9]+', '-', email.lower())}",
                 display_name=f"Budget alerts: {email}",
                 type="email",
                 labels={"email_address": email},
-                opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=self.services),
+                opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
             )
             for email in sorted(credits.alert_emails)
         ]
@@ -85,8 +89,8 @@ class GcpCreditProject(CreditProject):
                 {"threshold_percent": 1.0, "spend_basis": "FORECASTED_SPEND"},
             ],
             all_updates_rule={"monitoring_notification_channels": [c.id for c in channels]},
-            opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=self.services),
+            opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
         )
         self.budget_id = self.budget.id
-        self.provider_opts = pulumi.ResourceOptions(provider=self.provider, depends_on=self.services)
+        self.provider_opts = pulumi.ResourceOptions(providers=[self.provider])
         self.register_outputs({"project_id": self.project_id, "budget_id": self.budget_id})

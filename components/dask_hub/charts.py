@@ -16,5 +16,6 @@ DASK_GATEWAY = Chart("dask-gateway", "2026.3.0", "https://helm.dask.org/")
 # find each other are fixed too (the gateway chart names its proxy traefik-<release>).
 GATEWAY_RELEASE = "dask-gateway"
 GATEWAY_SERVICE = f"traefik-{GATEWAY_RELEASE}"
-GATEWAY_PREFIX = "/services/dask-gateway"
+GATEWAY_SERVICE_NAME = "dask-gateway"
+GATEWAY_PREFIX = f"/services/{GATEWAY_SERVICE_NAME}"
 HUB_API = "http://hub:8081/hub/api"

@@ -41,6 +41,7 @@ class DaskHub(pulumi.ComponentResource):
             cookie_secret=self._token(name, "cookie-secret"),
             crypt_key=self._token(name, "crypt-key"),
             gateway_token=self._token(name, "gateway-token"),
+            health_check_token=self._token(name, "health-check-token"),
             client_secret=pulumi.Output.secret(args.client_secret),
         )
         scratch = None

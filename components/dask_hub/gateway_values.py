@@ -5,7 +5,7 @@ from infra.config.machines import RESERVED_FRACTION, Machine
 
 from components.cluster.node_roles import dask_selector, tolerations
 
-from .charts import GATEWAY_PREFIX, HUB_API
+from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME, HUB_API
 
 # Rendered into the gateway's config: users pick worker size and image per cluster,
 # bounded by the worker machine; the image defaults to the hub's user image so
@@ -64,7 +64,11 @@ def gateway_values(hub: HubConfig, *, api_token, service_account: str, worker_ma
     return {
         "gateway": {
             "prefix": GATEWAY_PREFIX,
-            "auth": {"type": "jupyterhub", "jupyterhub": {"apiToken": api_token, "apiUrl": HUB_API}},
+            "auth": {
+                "type": "jupyterhub",
+                # Named, so the hub's `access:services` scopes decide who may use the gateway.
+                "jupyterhub": {"apiToken": api_token, "apiUrl": HUB_API, "jupyterhubServiceName": GATEWAY_SERVICE_NAME},
+            },
             "backend": {
                 "scheduler": {"extraPodConfig": _pod_config("scheduler", service_account, "user")},
                 "worker": {"extraPodConfig": _pod_config("worker", service_account, "worker")},

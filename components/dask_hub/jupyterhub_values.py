@@ -6,7 +6,13 @@ import pulumi
 
 from infra.config import HubConfig
 
-from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE
+from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE, GATEWAY_SERVICE_NAME
+from .healthcheck import health_check_role
+
+
+# The service the cutover health check authenticates as, and the one user it may touch.
+HEALTH_CHECK_SERVICE = "health-check"
+HEALTH_CHECK_USER = "pangeo-health-check"
 
 
 @dataclass(frozen=True)
@@ -17,6 +23,7 @@ class HubSecrets:
     cookie_secret: pulumi.Input[str]
     crypt_key: pulumi.Input[str]
     gateway_token: pulumi.Input[str]
+    health_check_token: pulumi.Input[str]
     client_secret: pulumi.Input[str]
 
 
@@ -66,10 +73,9 @@ def jupyterhub_values(
     scratch_prefix: pulumi.Input[str] | None,
     service_account: str,
     proxy_service: dict,
-    extra_roles: dict | None = None,
-    extra_services: dict | None = None,
 ) -> dict:
     github = hub.auth.github
+    health_role = health_check_role(HEALTH_CHECK_SERVICE, user=HEALTH_CHECK_USER)
     singleuser = {
         "image": {"name": hub.image.name, "tag": hub.image.tag},
         "defaultUrl": "/lab",
@@ -103,10 +109,14 @@ def jupyterhub_values(
                 },
             },
             "services": {
-                "dask-gateway": {"apiToken": secrets.gateway_token, "url": f"http://{GATEWAY_SERVICE}", "display": False},
-                **(extra_services or {}),
+                GATEWAY_SERVICE_NAME: {"apiToken": secrets.gateway_token, "url": f"http://{GATEWAY_SERVICE}", "display": False},
+                HEALTH_CHECK_SERVICE: {"apiToken": secrets.health_check_token},
             },
-            "loadRoles": extra_roles or {},
+            # Every user may reach the gateway; JupyterHub's default user role is `self` alone.
+            "loadRoles": {
+                "user": {"scopes": ["self", f"access:services!service={GATEWAY_SERVICE_NAME}"]},
+                health_role["name"]: health_role,
+            },
         },
         "singleuser": singleuser,
         "scheduling": {

@@ -50,7 +50,8 @@ def _decode(value: Any) -> Any:
 def format_problems(error: ValidationError) -> list[str]:
     lines: list[str] = []
     for item in error.errors(include_url=False):
-        loc = _strip_union_tags(item["loc"])
+        # A bad mapping key is reported at the key itself.
+        loc = tuple(part for part in _strip_union_tags(item["loc"]) if part != "[key]")
         for rel, message in _messages(item):
             path = ".".join(str(part) for part in (*loc, *rel) if part != "")
             line = f"{NAMESPACE}:{path}: {message}"

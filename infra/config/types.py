@@ -32,19 +32,31 @@ _DOMAIN = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})+$")
 def _domain(value: str) -> str:
     if not _DOMAIN.match(value) or value.split(".")[-1].isdigit():
         raise PydanticCustomError(
-            "domain", "must be a lowercase DNS name such as hub.example.org, got {value!r}", {"value": value}
+            "domain", "must be a lowercase DNS name such as hub.example.org"
         )
     return value
 
 
 Domain = Annotated[str, AfterValidator(_domain)]
 
-# Keys of hubs, node pools and profiles: they become Kubernetes and cloud resource
-# names, so they follow the strictest rule among them (a short DNS-1123 label).
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z]([-a-z0-9]{0,28}[a-z0-9])?$")]
+def _name(max_length: int):
+    pattern = re.compile(rf"^[a-z]([-a-z0-9]{{0,{max_length - 2}}}[a-z0-9])?$")
 
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise PydanticCustomError(
+                "name", f"must be a name of 1 to {max_length} lowercase letters, digits and dashes"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+# Keys of node pools and profiles become Kubernetes and cloud resource names, so
+# they follow the strictest rule among them (a short DNS-1123 label).
+Key = Annotated[str, _name(30)]
 # Hub names also feed cloud names with tight limits (GCP service account ids: 30).
-HubKey = Annotated[str, StringConstraints(pattern=r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$")]
+HubKey = Annotated[str, _name(20)]
 
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
 

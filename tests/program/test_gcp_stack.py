@@ -106,3 +106,19 @@ def test_every_child_of_a_component_names_its_parent_hub_or_cluster(gcp_plan):
     for r in gcp_plan.resources:
         if r["parent"] in components:
             assert r["name"].startswith(components[r["parent"]] + "-"), r["urn"]
+
+
+def test_nothing_races_the_apis_it_needs(gcp_plan):
+    """Every GCP resource but the API switches themselves uses the provider that waits for them."""
+    services = {r["urn"] for r in of_type(gcp_plan, "gcp:projects/service:Service")}
+    ready = one(gcp_plan, "pulumi:providers:gcp", "pangeo-hubs-gcp")
+    assert set(ready["dependencies"]) == services
+    others = [r for r in gcp_plan.resources if r["type"].startswith("gcp:") and r["urn"] not in services]
+    assert others and all(r["provider"] == ready["urn"] for r in others)
+
+
+def test_creation_estimate_stays_within_ten_percent_of_the_unavoidable_chain(gcp_plan):
+    estimates = gcp_plan.estimates
+    assert estimates["unavoidable_chain_minutes"] == 12.8
+    assert estimates["critical_path_minutes"] <= 1.1 * estimates["unavoidable_chain_minutes"]
+    assert estimates["critical_path"][-1].endswith("-jupyterhub")

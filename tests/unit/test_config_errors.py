@@ -1,0 +1,132 @@
+"""Bad stack config: one line per problem naming the full key path, and nothing declared."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.config import ConfigError, parse_stack_config, read_stack_file, set_key
+from infra.plan import run
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def gcp_values(*assignments: str, delete: str | None = None) -> dict:
+    values = read_stack_file(REPO / "Pulumi.gcp.yaml")
+    for assignment in assignments:
+        values = set_key(values, assignment)
+    if delete:
+        top, *path = delete.split(".")
+        node = values[f"pangeo-hubs:{top}"]
+        for part in path[:-1]:
+            node = node[part]
+        del node[path[-1]]
+    return values
+
+
+CASES = [
+    ("unknown key", gcp_values("cluster.node_pools.core.colour=blue"),
+     "pangeo-hubs:cluster.node_pools.core.colour: unknown key"),
+    ("unknown top-level key", gcp_values("hub={}"), "pangeo-hubs:hub: unknown key"),
+    ("wrong type", gcp_values("cluster.node_pools.core.max_nodes=lots"),
+     "pangeo-hubs:cluster.node_pools.core.max_nodes: input should be a valid integer, unable to parse string as an integer, got 'lots'"),
+    ("missing field", gcp_values(delete="hubs.prod.domain"), "pangeo-hubs:hubs.prod.domain: required key is missing"),
+    ("min above max", gcp_values("cluster.node_pools.core.min_nodes=5"),
+     "pangeo-hubs:cluster.node_pools.core.min_nodes: must be <= max_nodes (3), got 5"),
+    ("filestore below tier minimum", gcp_values("hubs.prod.home.capacity_gb=512"),
+     "pangeo-hubs:hubs.prod.home.capacity_gb: must be at least 1024 for BASIC_HDD, got 512"),
+    ("ssd tier minimum", gcp_values("hubs.prod.home.tier=BASIC_SSD"),
+     "pangeo-hubs:hubs.prod.home.capacity_gb: must be at least 2560 for BASIC_SSD, got 2048"),
+    ("efs tier on gcp", gcp_values("hubs.prod.home.tier=elastic"),
+     "pangeo-hubs:hubs.prod.home.tier: must be one of BASIC_HDD, BASIC_SSD, ZONAL, REGIONAL on gcp, got 'elastic'"),
+    ("invalid domain", gcp_values("hubs.prod.domain=Not_A_Domain"),
+     "pangeo-hubs:hubs.prod.domain: must be a lowercase DNS name such as hub.example.org, got 'Not_A_Domain'"),
+    ("duplicate domain", gcp_values("hubs.staging.domain=us-central1-b.gcp.pangeo.io"),
+     "pangeo-hubs:hubs.prod.domain: 'us-central1-b.gcp.pangeo.io' is already the domain of hub 'staging'"),
+    ("unknown phase", gcp_values("hubs.prod.migration.phase=later"),
+     "pangeo-hubs:hubs.prod.migration.phase: input should be 'none', 'sync', 'cutover' or 'decommission', got 'later'"),
+    ("phase without source", gcp_values("hubs.prod.migration.phase=sync"),
+     "pangeo-hubs:hubs.prod.migration.source: phase 'sync' needs the legacy NFS source"),
+    ("unknown cloud", gcp_values("cloud.provider=azure"),
+     "pangeo-hubs:cloud.provider: must be one of 'gcp', 'aws', got 'azure'"),
+    ("zone outside region", gcp_values("cloud.zone=europe-west1-b"),
+     "pangeo-hubs:cloud.zone: must be a zone of region us-central1, got 'europe-west1-b'"),
+    ("machine type of another cloud", gcp_values("cluster.node_pools.core.machine_type=r5.xlarge"),
+     "pangeo-hubs:cluster.node_pools.core.machine_type: unknown gcp machine type 'r5.xlarge'"),
+    ("profile too big for its pool", gcp_values("hubs.prod.profiles.small.memory_gb=40"),
+     "pangeo-hubs:hubs.prod.profiles.small.memory_gb: 40.0 does not fit on n2-highmem-4 (32 GB, 90% allocatable)"),
+    ("profile on a worker pool", gcp_values("hubs.prod.profiles.small.node_pool=dask-n2-highmem-16"),
+     "pangeo-hubs:hubs.prod.profiles.small.node_pool: must name a user node pool"),
+    ("overlapping ranges", gcp_values("cluster.network.pods_cidr=10.0.0.0/12"),
+     "pangeo-hubs:cluster.network.pods_cidr: 10.0.0.0/12 overlaps cidr (10.0.0.0/20)"),
+    ("image tag latest", gcp_values("hubs.prod.image.tag=latest"),
+     "pangeo-hubs:hubs.prod.image.tag: must pin a version, not 'latest'"),
+    ("hub name too long for cloud ids", gcp_values("hubs.a-very-long-hub-name-indeed={}"),
+     "pangeo-hubs:hubs.a-very-long-hub-name-indeed: must be a name of 1 to 20 lowercase letters, digits and dashes"),
+    ("pool name with capitals", gcp_values("cluster.node_pools.Core={}"),
+     "pangeo-hubs:cluster.node_pools.Core: must be a name of 1 to 30 lowercase letters, digits and dashes"),
+]
+
+
+@pytest.mark.parametrize("values, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_config_names_the_key_path_and_the_problem(values, expected):
+    with pytest.raises(ConfigError) as error:
+        parse_stack_config(values)
+    assert any(line.startswith(expected) for line in error.value.problems), error.value.problems
+    assert all(line.startswith("pangeo-hubs:") for line in error.value.problems)
+
+
+def test_every_problem_gets_its_own_line():
+    values = gcp_values("cluster.node_pools.core.colour=blue", "hubs.prod.migration.phase=later")
+    with pytest.raises(ConfigError) as error:
+        parse_stack_config(values)
+    assert len(error.value.problems) == 2
+
+
+def test_the_shipped_stack_is_valid():
+    config = parse_stack_config(gcp_values())
+    assert set(config.hubs) == {"staging", "prod"}
+
+
+def test_invalid_config_stops_the_plan_before_anything_is_declared(monkeypatch):
+    monkeypatch.setattr(run, "_run", lambda *a: pytest.fail("the program ran on invalid config"))
+    with pytest.raises(ConfigError):
+        run.plan("gcp", overrides=("hubs.prod.home.capacity_gb=10",))
+
+
+def test_the_program_refuses_invalid_config_with_a_run_error_and_declares_nothing():
+    import pulumi
+
+    values = {f"pangeo-hubs:{k}": v for k, v in {"cloud": {"provider": "gcp"}}.items()}
+    with pytest.raises(pulumi.RunError) as error:
+        run._run("gcp", values)
+    assert "pangeo-hubs:cloud.region: required key is missing" in str(error.value)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "infra.plan", *args], cwd=REPO, capture_output=True, text=True)
+
+
+def test_cli_exits_2_with_one_line_per_problem_and_no_traceback():
+    result = _cli("gcp", "--set", "hubs.prod.home.capacity_gb=100", "--set", "hubs.staging.migration.phase=nope")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "pangeo-hubs:hubs.staging.migration.phase: input should be 'none', 'sync', 'cutover' or 'decommission', got 'nope'",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_yaml_is_reported_with_its_position(tmp_path):
+    broken = tmp_path / "Pulumi.broken.yaml"
+    broken.write_text("config:\n  pangeo-hubs:cloud: {provider: gcp\n  other: 1\n")
+    result = _cli("gcp", "--stack-file", str(broken))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{broken}: malformed YAML at line ")
+    assert "Traceback" not in result.stderr
+
+
+def test_set_rejects_a_path_through_a_scalar():
+    with pytest.raises(ConfigError, match="cloud.provider is not a mapping"):
+        set_key(gcp_values(), "cloud.provider.name=x")

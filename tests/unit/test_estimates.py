@@ -1,0 +1,31 @@
+"""The critical-path estimate over a dependency graph."""
+
+from infra.plan.estimates import critical_path
+
+
+def node(urn, type_, deps=(), provider=None, custom=True):
+    return {"urn": urn, "name": urn, "type": type_, "dependencies": list(deps), "provider": provider, "custom": custom}
+
+
+def test_longest_chain_wins_and_parallel_work_is_free():
+    graph = [
+        node("net", "gcp:compute/network:Network"),
+        node("cluster", "gcp:container/cluster:Cluster", ["net"]),
+        node("filestore", "gcp:filestore/instance:Instance", ["net"]),
+        node("release", "kubernetes:helm.sh/v3:Release", ["cluster"]),
+    ]
+    total, path = critical_path(graph)
+    assert (total, path) == (9.5, ["net", "cluster", "release"])
+
+
+def test_a_provider_is_waited_for_like_an_input():
+    graph = [
+        node("api", "gcp:projects/service:Service"),
+        node("p", "pulumi:providers:gcp", ["api"]),
+        node("net", "gcp:compute/network:Network", provider="p"),
+    ]
+    assert critical_path(graph) == (1.5, ["api", "net"])
+
+
+def test_components_take_no_time():
+    assert critical_path([node("c", "pangeo:index:DaskHub", custom=False)]) == (0.0, [])
