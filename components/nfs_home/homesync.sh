@@ -1,0 +1,482 @@
+#!/bin/sh
+# homesync.sh -- copy a JupyterHub home volume (one directory per user) to a
+# new volume with rsync, per user directory in parallel.
+#
+#   homesync.sh --source DIR --dest DIR --mode bulk|final|verify
+#               [--parallel N] [--report FILE] [--no-ctime-scan]
+#
+# Modes (see docs/migration.md, "Copying home directories"):
+#   bulk    copy while users still work on the old hub; repeatable and
+#           resumable; never deletes anything that is only in DEST.
+#   final   last pass in the maintenance window; like bulk, plus deletions
+#           are propagated and files whose ctime moved since DEST was last
+#           written are compared by checksum (catches content changes that
+#           kept size and mtime).
+#   verify  read-only comparison by CONTENT (checksum) and metadata (owner,
+#           group, mode, times, symlinks, hard links, xattrs, ACLs); exits 1
+#           if anything differs and lists the first differences.
+#
+# Exit status: 0 ok; 1 verify found differences; 2 usage or precondition
+# error; 3 rsync failed for the top level or for at least one user;
+# 130/143 interrupted.
+#
+# Portability: POSIX sh + rsync >= 3.1 + find/xargs with -print0/-0 (GNU
+# findutils or busybox).  xargs -P is used when available (busybox built with
+# FEATURE_XARGS_SUPPORT_PARALLEL, GNU); otherwise users run one at a time.
+# `date +%s` and `find -cnewer` are not POSIX but exist in GNU and busybox;
+# the ctime scan is skipped with a warning when find lacks -cnewer.
+#
+# Never writes to SOURCE: rsync only reads it (--open-noatime when
+# supported, so even atimes stay put).  Scratch files live in
+# DEST/.homesync-work (temp files, resumable partial files), which is removed
+# at the end of every successful copy run.
+
+set -u
+LC_ALL=C
+export LC_ALL
+PROG=homesync
+WORK_NAME=.homesync-work
+
+err() { printf '%s: error: %s\n' "$PROG" "$*" >&2; }
+warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
+info() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+die() { err "$*"; exit 2; }
+
+usage() {
+    cat >&2 <<'EOF'
+usage: homesync.sh --source DIR --dest DIR --mode bulk|final|verify
+                   [--parallel N] [--report FILE] [--no-ctime-scan]
+EOF
+}
+
+# json_str STRING -> prints a JSON string literal.  Bytes >= 0x80 are written
+# as rsync writes them (\#ooo octal), so the report is valid JSON whatever the
+# encoding of file names; control characters become \u00XX.
+json_str() {
+    S=$1 awk 'BEGIN {
+        s = ENVIRON["S"]
+        for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i
+        out = "\""
+        n = length(s)
+        for (i = 1; i <= n; i++) {
+            c = substr(s, i, 1); o = ord[c]
+            if (c == "\\") out = out "\\\\"
+            else if (c == "\"") out = out "\\\""
+            else if (o < 32 || o == 127) out = out sprintf("\\u%04x", o)
+            else if (o >= 128) out = out sprintf("\\\\#%03o", o)
+            else out = out c
+        }
+        printf "%s\"", out
+    }'
+}
+
+# rs ARGS... -- rsync with the flags shared by every pass.  -r or -d is
+# chosen by the caller.  HS_XFLAGS holds optional flags without spaces.
+# --modify-window=-1: compare mtimes to the nanosecond (the default compares
+# whole seconds, which leaves sub-second directory/symlink time drift alone).
+rs() { # rs LOGBASE ARGS...: output appended to LOGBASE.out/.err
+    rs_base=$1
+    shift
+    # Started asynchronously (a plain command, so $! is rsync itself) and
+    # recorded in LOGBASE.pid: on TERM the main process forwards the signal
+    # and waits for every rsync to save its partial file before exiting.
+    # shellcheck disable=SC2086
+    rsync -lptgoD -H --numeric-ids --sparse --force --modify-window=-1 $HS_XFLAGS \
+        "$@" >>"$rs_base.out" 2>>"$rs_base.err" &
+    rs_pid=$!
+    echo "$rs_pid" >"$rs_base.pid"
+    wait "$rs_pid"
+    rs_rc=$?
+    rm -f -- "$rs_base.pid"
+    return "$rs_rc"
+}
+
+# stats FILE... -> "files bytes" summed over rsync --stats outputs
+stats() {
+    awk -F': ' '
+        /^Number of regular files transferred:/ { v = $2; gsub(/[^0-9]/, "", v); f += v }
+        /^Total transferred file size:/ { v = $2; gsub(/[^0-9]/, "", v); b += v }
+        END { printf "%.0f %.0f\n", f, b }' "$@" </dev/null
+}
+
+now() { date +%s; }
+
+# ---------------------------------------------------------------- worker ---
+# Runs one user directory.  Invoked by xargs as: sh homesync.sh __worker ./NAME
+# Configuration comes from the HS_* environment set by the main process.
+worker() {
+    u=$1
+    key=$(printf '%s' "$u" | cksum | awk '{ print $1 "-" $2 }')
+    log=$HS_LOGDIR/u.$key
+    printf '%s' "$u" >"$log.name"
+    t0=$(now)
+    rc=0
+    rechecked=0
+    : >"$log.out"
+    : >"$log.err"
+    if [ "$HS_MODE" = verify ]; then
+        rs "$log" -r -n --checksum --delete --out-format='HSITEM %i %n%L' --stats \
+            "$HS_SRC/$u" "$HS_DST/" || rc=$?
+    else
+        set -- --temp-dir="$HS_WORK/tmp" --partial-dir="$HS_WORK/partial/$key"
+        if [ "$HS_MODE" = final ]; then
+            set -- "$@" --delete
+            if [ "$HS_CTIME" = 1 ] && [ -d "$HS_DST/$u" ] && [ ! -L "$HS_DST/$u" ]; then
+                # files whose inode changed after DEST/u was last written
+                (cd "$HS_SRC" && find "$u" -type f -cnewer "$HS_DST/$u" -print0) \
+                    >"$log.ctime" 2>>"$log.err" || rc=$?
+                rechecked=$(tr -cd '\000' <"$log.ctime" | wc -c | tr -d ' ')
+                if [ "$rc" -eq 0 ] && [ "$rechecked" -gt 0 ]; then
+                    rs "$log" --checksum --files-from="$log.ctime" --from0 "$@" --stats \
+                        "$HS_SRC/" "$HS_DST/" || rc=$?
+                fi
+            fi
+        fi
+        if [ "$rc" -eq 0 ] || [ "$rc" -eq 24 ]; then
+            rs "$log" -r "$@" --stats "$HS_SRC/$u" "$HS_DST/" || rc=$?
+        fi
+        # 24 = "some source files vanished": normal while users still work.
+        if [ "$rc" -eq 24 ] && [ "$HS_MODE" = bulk ]; then rc=0; fi
+    fi
+    t1=$(now)
+    set -- $(stats "$log.out")
+    ndiff=$(grep -c '^HSITEM ' "$log.out")
+    printf '%s %s %s %s %s %s\n' "$rc" "$1" "$2" "$((t1 - t0))" "$ndiff" "$rechecked" >"$log.res"
+    name=$(json_str "${u#./}")
+    if [ "$rc" -eq 0 ]; then
+        if [ "$HS_MODE" = verify ]; then
+            info "[$HS_MODE] user $name: $ndiff difference(s), $((t1 - t0))s"
+        else
+            extra=
+            [ "$HS_MODE" = final ] && extra="ctime_rechecked=$rechecked "
+            info "[$HS_MODE] user $name: ok files=$1 bytes=$2 $extra$((t1 - t0))s"
+        fi
+    else
+        err "[$HS_MODE] user $name: rsync exit $rc"
+        sed 's/^/    /' "$log.err" | head -n 20 >&2
+    fi
+    return 0
+}
+
+if [ "${1:-}" = __worker ]; then
+    shift
+    worker "$1"
+    exit $?
+fi
+
+# ------------------------------------------------------------- arguments ---
+SRC= DST= MODE= PAR=1 REPORT= CTIME=1
+while [ $# -gt 0 ]; do
+    case $1 in
+    --source | --dest | --mode | --parallel | --report)
+        [ $# -ge 2 ] || { usage; die "option $1 needs a value"; }
+        opt=$1 val=$2
+        shift 2
+        ;;
+    --source=* | --dest=* | --mode=* | --parallel=* | --report=*)
+        opt=${1%%=*} val=${1#*=}
+        shift
+        ;;
+    --no-ctime-scan) CTIME=0; shift; continue ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage; die "unknown argument: $1" ;;
+    esac
+    case $opt in
+    --source) SRC=$val ;;
+    --dest) DST=$val ;;
+    --mode) MODE=$val ;;
+    --parallel) PAR=$val ;;
+    --report) REPORT=$val ;;
+    esac
+done
+
+[ -n "$SRC" ] || { usage; die "missing --source"; }
+[ -n "$DST" ] || { usage; die "missing --dest"; }
+[ -n "$MODE" ] || { usage; die "missing --mode"; }
+case $MODE in
+bulk | final | verify) ;;
+*) usage; die "unknown mode '$MODE' (expected bulk, final or verify)" ;;
+esac
+case $PAR in
+'' | *[!0-9]*) die "--parallel must be a positive integer, got '$PAR'" ;;
+esac
+[ "$PAR" -ge 1 ] || die "--parallel must be >= 1, got '$PAR'"
+command -v rsync >/dev/null 2>&1 || die "rsync not found in PATH"
+
+# ---------------------------------------------------------- preconditions --
+[ -e "$SRC" ] || die "source '$SRC' does not exist"
+[ -d "$SRC" ] || die "source '$SRC' is not a directory"
+{ [ -r "$SRC" ] && [ -x "$SRC" ] && ls -a -- "$SRC" >/dev/null 2>&1; } ||
+    die "source '$SRC' is not readable"
+RSRC=$(cd -- "$SRC" && pwd -P) || die "cannot resolve source '$SRC'"
+if [ -e "$RSRC/$WORK_NAME" ] || [ -L "$RSRC/$WORK_NAME" ]; then
+    die "source contains '$WORK_NAME', which is reserved for scratch files"
+fi
+
+# real path of a directory that may not exist yet: resolve the nearest
+# existing ancestor, append the rest
+real_path() {
+    p=$1 rest=
+    while [ ! -d "$p" ]; do
+        if [ -e "$p" ] || [ -L "$p" ] || [ "$p" = . ] || [ "$p" = / ]; then break; fi
+        rest=/$(basename -- "$p")$rest
+        p=$(dirname -- "$p")
+    done
+    r=$(cd -- "$p" 2>/dev/null && pwd -P) || r=$p
+    printf '%s%s\n' "${r%/}" "$rest"
+}
+check_nesting() {
+    [ "$2" != / ] || die "refusing to use / as destination"
+    case $2/ in
+    "$1"/*) die "destination '$2' is inside source '$1'" ;;
+    esac
+    case $1/ in
+    "$2"/*) die "source '$1' is inside destination '$2'" ;;
+    esac
+}
+# check before creating anything, so DEST is never created inside SOURCE
+check_nesting "$RSRC" "$(real_path "$DST")"
+if [ ! -e "$DST" ] && [ ! -L "$DST" ]; then
+    [ "$MODE" != verify ] || die "destination '$DST' does not exist"
+    mkdir -p -- "$DST" 2>/dev/null || die "cannot create destination '$DST' (not writable?)"
+fi
+[ -d "$DST" ] || die "destination '$DST' is not a directory"
+RDST=$(cd -- "$DST" && pwd -P) || die "cannot resolve destination '$DST'"
+check_nesting "$RSRC" "$RDST"
+WORK=$RDST/$WORK_NAME
+if [ "$MODE" != verify ]; then
+    [ -w "$RDST" ] || die "destination '$RDST' is not writable"
+    { mkdir -p -- "$WORK/tmp" "$WORK/partial" 2>/dev/null && [ -w "$WORK/tmp" ]; } ||
+        die "destination '$RDST' is not writable (cannot create $WORK_NAME)"
+    # temp files of a killed run are never complete; partial files are kept
+    # in $WORK/partial so rsync can resume from them.
+    rm -rf -- "$WORK/tmp" && mkdir -- "$WORK/tmp" || die "cannot reset $WORK/tmp"
+fi
+
+# ---------------------------------------------------------------- features --
+RSV=$(rsync --version 2>/dev/null)
+RSH=$(rsync --help 2>/dev/null)
+XF=
+probe_attr() { # probe_attr KIND TOOL ENVVAL -> sets $probe (0/1)
+    case $3 in
+    0 | 1) probe=$3; return ;;
+    esac
+    probe=0
+    case $RSV in *"$1"*) probe=1 ;; esac
+    [ "$probe" = 1 ] || return 0
+    [ "$MODE" != verify ] || return 0
+    if command -v "$2" >/dev/null 2>&1; then
+        f=$WORK/tmp/probe
+        : >"$f" && {
+            if [ "$2" = setfattr ]; then setfattr -n user.homesync -v 1 "$f"
+            else setfacl -m u:0:r "$f"; fi
+        } >/dev/null 2>&1 || probe=0
+        rm -f -- "$f"
+    fi
+}
+probe_attr xattrs setfattr "${HOMESYNC_XATTRS:-}"
+XATTRS=$probe
+[ "$XATTRS" = 1 ] && XF="$XF -X"
+probe_attr ACLs setfacl "${HOMESYNC_ACLS:-}"
+ACLS=$probe
+[ "$ACLS" = 1 ] && XF="$XF -A"
+case $RSH in *--open-noatime*) XF="$XF --open-noatime" ;; esac
+if [ "$MODE" = final ] && [ "$CTIME" = 1 ]; then
+    find "$RSRC" -prune -cnewer "$RSRC" >/dev/null 2>&1 || {
+        warn "find has no -cnewer: skipping the ctime scan; content changes that" \
+            "kept size and mtime are left to 'verify'"
+        CTIME=0
+    }
+fi
+[ "$MODE" = final ] || CTIME=0
+XARGS_P="-P $PAR"
+if [ "$PAR" -gt 1 ] && ! printf 'x\0' | xargs -0 -P 2 -n 1 true >/dev/null 2>&1; then
+    warn "xargs has no -P; running users one at a time"
+    XARGS_P=
+fi
+printf 'x\0' | xargs -0 -n 1 true >/dev/null 2>&1 || die "xargs does not support -0"
+
+LOGDIR=${TMPDIR:-/tmp}/homesync.$$
+mkdir -m 700 -- "$LOGDIR" || die "cannot create log directory $LOGDIR"
+cleanup() { rm -rf -- "$LOGDIR"; }
+trap cleanup EXIT
+on_signal() {
+    trap '' INT TERM
+    # Stop xargs and the workers, and ask every rsync to stop: rsync then
+    # moves what it has of the current file to the partial dir.  Wait for the
+    # rsyncs (a container ends when its PID 1 exits, killing them mid-save).
+    kill -s TERM 0 2>/dev/null
+    i=0
+    while [ "$i" -lt 120 ]; do
+        alive=0
+        for pf in "$LOGDIR"/*.pid; do
+            [ -e "$pf" ] || continue
+            pid=$(cat "$pf" 2>/dev/null) || continue
+            if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+                alive=1
+                kill -s TERM "$pid" 2>/dev/null
+            fi
+        done
+        [ "$alive" = 1 ] || break
+        sleep 1
+        i=$((i + 1))
+    done
+    err "interrupted; partial files are kept in $WORK_NAME and resumed by the next run"
+    exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+HS_SRC=$RSRC HS_DST=$RDST HS_MODE=$MODE HS_WORK=$WORK HS_LOGDIR=$LOGDIR
+HS_XFLAGS=$XF HS_CTIME=$CTIME
+export HS_SRC HS_DST HS_MODE HS_WORK HS_LOGDIR HS_XFLAGS HS_CTIME
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+T0=$(now)
+info "mode=$MODE source=$RSRC dest=$RDST parallel=$PAR xattrs=$XATTRS acls=$ACLS"
+
+# Top-level entries: files, symlinks and the directories themselves (not
+# their contents); with --delete in final mode this also removes top-level
+# entries that are gone from the source.
+TOPX="--exclude=/$WORK_NAME --exclude=/lost+found"
+top_pass() { # top_pass LOGNAME EXTRA...
+    tl=$LOGDIR/$1
+    shift
+    # shellcheck disable=SC2086
+    rs "$tl" -d $TOPX "$@" --stats "$RSRC/" "$RDST/"
+}
+TOPRC=0
+CT_TOP=0
+: >"$LOGDIR/top.out"
+: >"$LOGDIR/top.err"
+if [ "$MODE" = verify ]; then
+    top_pass top -n --checksum --delete --out-format='HSITEM %i %n%L' || TOPRC=$?
+else
+    set -- --temp-dir="$WORK/tmp" --partial-dir="$WORK/partial/_top"
+    [ "$MODE" = final ] && set -- "$@" --delete
+    if [ "$CTIME" = 1 ]; then
+        (cd "$RSRC" && find . ! -name . -prune -type f -cnewer "$RDST" -print0) \
+            >"$LOGDIR/top.ctime" || TOPRC=$?
+        CT_TOP=$(tr -cd '\000' <"$LOGDIR/top.ctime" | wc -c | tr -d ' ')
+        if [ "$CT_TOP" -gt 0 ]; then
+            rs "$LOGDIR/top" --checksum --files-from="$LOGDIR/top.ctime" --from0 "$@" --stats \
+                "$RSRC/" "$RDST/" || TOPRC=$?
+        fi
+    fi
+    top_pass top "$@" || TOPRC=$?
+    [ "$TOPRC" -eq 24 ] && [ "$MODE" = bulk ] && TOPRC=0
+fi
+if [ "$TOPRC" -ne 0 ]; then
+    err "top-level pass failed (rsync exit $TOPRC):"
+    sed 's/^/    /' "$LOGDIR/top.err" | head -n 20 >&2
+fi
+
+# One rsync per top-level directory ("user"), N at a time.
+(cd "$RSRC" && find . ! -name . -prune -type d ! -name lost+found -print0) >"$LOGDIR/users" ||
+    die "cannot list source directories"
+NUSERS=$(tr -cd '\000' <"$LOGDIR/users" | wc -c | tr -d ' ')
+info "$NUSERS user directories"
+SELF=$0
+if [ "$NUSERS" -gt 0 ]; then
+    # shellcheck disable=SC2086
+    xargs -0 $XARGS_P -n 1 sh "$SELF" __worker <"$LOGDIR/users" &
+    wait $!
+fi
+
+# Sum up the per-user results.
+FAILED=0 FILES=0 BYTES=0 RECHECKED=$CT_TOP
+: >"$LOGDIR/failed"
+for r in "$LOGDIR"/u.*.res; do
+    [ -e "$r" ] || continue
+    read -r rc f b _s _d c <"$r"
+    FILES=$((FILES + f)) BYTES=$((BYTES + b)) RECHECKED=$((RECHECKED + c))
+    if [ "$rc" -ne 0 ]; then
+        FAILED=$((FAILED + 1))
+        n=$(cat "${r%.res}.name")
+        printf '%s\n' "$(json_str "${n#./}")" >>"$LOGDIR/failed"
+    fi
+done
+NDONE=$(find "$LOGDIR" -name 'u.*.res' | wc -l | tr -d ' ')
+if [ "$NDONE" -ne "$NUSERS" ]; then
+    err "only $NDONE of $NUSERS user directories finished"
+    FAILED=$((FAILED + NUSERS - NDONE))
+fi
+
+if [ "$MODE" != verify ]; then
+    if [ "$TOPRC" -eq 0 ] && [ "$FAILED" -eq 0 ]; then
+        # success: drop scratch space, then make the top level exact again
+        # (removing it, and the per-user runs, touched directory times).
+        rm -rf -- "$WORK"
+        set --
+        [ "$MODE" = final ] && set -- --delete
+        top_pass top "$@" || TOPRC=$?
+        [ "$TOPRC" -eq 24 ] && [ "$MODE" = bulk ] && TOPRC=0
+        [ "$TOPRC" -eq 0 ] || err "top-level attribute pass failed (rsync exit $TOPRC)"
+    else
+        info "keeping $WORK for the next run (partial files are resumed)"
+    fi
+fi
+
+set -- $(stats "$LOGDIR/top.out")
+FILES=$((FILES + $1)) BYTES=$((BYTES + $2))
+T1=$(now)
+DURATION=$((T1 - T0))
+
+# Differences (verify): deduplicated, in the order found.
+cat "$LOGDIR/top.out" "$LOGDIR"/u.*.out 2>/dev/null | sed -n 's/^HSITEM //p' |
+    awk '!seen[$0]++' >"$LOGDIR/diffs"
+NDIFF=$(wc -l <"$LOGDIR/diffs" | tr -d ' ')
+MAXLIST=1000
+
+if [ "$TOPRC" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
+    STATUS=3 RESULT=failed
+elif [ "$MODE" = verify ] && [ "$NDIFF" -gt 0 ]; then
+    STATUS=1 RESULT=differences
+else
+    STATUS=0 RESULT=ok
+fi
+
+if [ -n "$REPORT" ]; then
+    {
+        printf '{\n'
+        printf '  "mode": "%s",\n' "$MODE"
+        printf '  "result": "%s",\n' "$RESULT"
+        printf '  "exit_code": %s,\n' "$STATUS"
+        printf '  "source": %s,\n' "$(json_str "$RSRC")"
+        printf '  "dest": %s,\n' "$(json_str "$RDST")"
+        printf '  "parallel": %s,\n' "$PAR"
+        printf '  "users": %s,\n' "$NUSERS"
+        printf '  "failed_users": ['
+        sep=
+        while IFS= read -r line; do printf '%s%s' "$sep" "$line"; sep=', '; done <"$LOGDIR/failed"
+        printf '],\n'
+        printf '  "files_transferred": %s,\n' "$FILES"
+        printf '  "bytes_transferred": %s,\n' "$BYTES"
+        printf '  "ctime_rechecked_files": %s,\n' "$RECHECKED"
+        printf '  "started_at": "%s",\n' "$STARTED"
+        printf '  "duration_seconds": %s,\n' "$DURATION"
+        printf '  "xattrs": %s,\n' "$([ "$XATTRS" = 1 ] && echo true || echo false)"
+        printf '  "acls": %s,\n' "$([ "$ACLS" = 1 ] && echo true || echo false)"
+        printf '  "differences_count": %s,\n' "$NDIFF"
+        printf '  "differences_truncated": %s,\n' "$([ "$NDIFF" -gt "$MAXLIST" ] && echo true || echo false)"
+        printf '  "differences": ['
+        sep=
+        head -n "$MAXLIST" "$LOGDIR/diffs" | while IFS= read -r line; do
+            printf '%s\n    %s' "$sep" "$(json_str "$line")"
+            sep=,
+        done
+        [ "$NDIFF" -gt 0 ] && printf '\n  '
+        printf ']\n}\n'
+    } >"$REPORT.tmp.$$" && mv -f -- "$REPORT.tmp.$$" "$REPORT" ||
+        err "cannot write report '$REPORT'"
+fi
+
+if [ "$MODE" = verify ]; then
+    if [ "$NDIFF" -gt 0 ]; then
+        err "verify: $NDIFF difference(s) between source and destination; first ones:"
+        head -n 50 "$LOGDIR/diffs" | sed 's/^/    /' >&2
+    else
+        info "verify: no differences"
+    fi
+fi
+info "$RESULT: mode=$MODE users=$NUSERS failed=$FAILED files=$FILES bytes=$BYTES seconds=$DURATION"
+exit "$STATUS"
