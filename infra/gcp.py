@@ -2,10 +2,11 @@
 
 from components.cluster.gke import GkeCluster, GkeClusterArgs
 from components.credit_project.gcp import GcpCreditProject, GcpCreditProjectArgs
+from components.legacy.gcp import LegacyGcpArgs, LegacyGcpDeployment
 from components.nfs_home.filestore import FilestoreHome, FilestoreHomeArgs
 from infra.config import StackConfig
 
-from .hubs import declare_hubs, hub_outputs
+from .hubs import declare_hubs, hub_outputs, migration_outputs
 
 
 def build(config: StackConfig) -> dict:
@@ -18,14 +19,22 @@ def build(config: StackConfig) -> dict:
         opts=on_project,
     )
 
-    def filestore(name, hub, namespace):
+    def filestore(name, hub, namespace, legacy_stopped):
         return FilestoreHome(
             name,
             FilestoreHomeArgs(
-                hub=hub, namespace=namespace, k8s_provider=cluster.provider, cluster=cluster, zone=cloud.zone
+                hub=hub, namespace=namespace, k8s_provider=cluster.provider, legacy_stopped=legacy_stopped,
+                cluster=cluster, zone=cloud.zone,
             ),
             opts=on_project,
         )
 
-    hubs = declare_hubs(config, cluster, filestore, on_project)
-    return {"kubeconfig": cluster.kubeconfig, "hubs": hub_outputs(hubs)}
+    def legacy(name, hub):
+        return LegacyGcpDeployment(name, LegacyGcpArgs(migration=hub.migration))
+
+    hubs = declare_hubs(config, cluster, filestore, on_project, adopt_legacy=legacy)
+    return {
+        "kubeconfig": cluster.kubeconfig,
+        "hubs": hub_outputs(hubs),
+        "migration": migration_outputs(config, hubs),
+    }

@@ -7,17 +7,23 @@ import pulumi_kubernetes as k8s
 
 from components.cluster import Cluster
 from components.dask_hub import DaskHub, DaskHubArgs
+from components.legacy.gcp import home_deletable
+from components.legacy.hub import LegacyHub, LegacyHubArgs
 from components.nfs_home import NFSHome
 from infra.config import HubConfig, StackConfig
 from infra.config.machines import MACHINES
 
-HomeFactory = Callable[[str, HubConfig, pulumi.Output[str]], NFSHome]
+# (hub name, hub config, namespace, resources the final home sync must wait for)
+HomeFactory = Callable[[str, HubConfig, pulumi.Output[str], list[pulumi.Resource]], NFSHome]
+LegacyFactory = Callable[[str, HubConfig], pulumi.ComponentResource]
 
 
 def declare_hubs(
-    config: StackConfig, cluster: Cluster, make_home: HomeFactory, cloud_opts: pulumi.ResourceOptions
+    config: StackConfig, cluster: Cluster, make_home: HomeFactory, cloud_opts: pulumi.ResourceOptions,
+    adopt_legacy: LegacyFactory | None = None,
 ) -> dict[str, tuple[DaskHub, NFSHome]]:
-    """Each hub gets a namespace (shared by its home, charts and jobs), home storage and a DaskHub."""
+    """Each hub gets a namespace named after it (shared by its home, charts and jobs),
+    home storage, a DaskHub and, while it migrates, the old deployment's resources."""
     worker_pool = next(p for p in config.cluster.node_pools.values() if p.purpose == "worker")
     hubs = {}
     for name, hub in config.hubs.items():
@@ -26,7 +32,12 @@ def declare_hubs(
             metadata={"name": name, "labels": {"app.kubernetes.io/part-of": "pangeo-hubs"}},
             opts=pulumi.ResourceOptions(provider=cluster.provider),
         )
-        home = make_home(name, hub, namespace.metadata.name)
+        stopped = []
+        if hub.migration.legacy_hub:
+            stopped = LegacyHub(name, LegacyHubArgs(migration=hub.migration)).patches
+        if hub.migration.legacy_resources and adopt_legacy:
+            adopt_legacy(name, hub)
+        home = make_home(name, hub, namespace.metadata.name, stopped)
         daskhub = DaskHub(
             name,
             DaskHubArgs(
@@ -37,6 +48,7 @@ def declare_hubs(
                 worker_machine=MACHINES[config.provider][worker_pool.machine_type],
                 client_secret=hub.auth.github.client_secret.get_secret_value(),
                 pool_names=list(config.cluster.node_pools),
+                home_synced=[home.sync_jobs.final] if home.sync_jobs.final else [],
             ),
             opts=cloud_opts,
         )
@@ -51,6 +63,23 @@ def hub_outputs(hubs: dict[str, tuple[DaskHub, NFSHome]]) -> dict:
             "load_balancer_address": daskhub.load_balancer_address,
             "home_server": home.server,
             "scratch_url": daskhub.scratch_url,
+            "dns": daskhub.dns,
         }
         for name, (daskhub, home) in hubs.items()
     }
+
+
+def migration_outputs(config: StackConfig, hubs: dict[str, tuple[DaskHub, NFSHome]]) -> dict:
+    """What each hub's update completed; the next update reads it back to guard its phase change."""
+    outputs = {}
+    for name, (_, home) in hubs.items():
+        migration = config.hubs[name].migration
+        last_job = home.sync_jobs.final or home.sync_jobs.bulk
+        outputs[name] = {
+            "phase": migration.phase,
+            "sync_generation_verified": migration.sync_generation if home.sync_jobs.final else None,
+            "completed_at": last_job.status.completion_time if last_job else None,
+            "home_tier": config.hubs[name].home.tier,
+            "legacy_home_deletable": home_deletable(migration),
+        }
+    return outputs

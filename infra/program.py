@@ -1,9 +1,12 @@
 """The Pulumi program: validate the whole stack config, then declare the stack for its cloud."""
 
+import json
+
 import pulumi
 from pulumi.runtime import config as runtime_config
+from pulumi.runtime.sync_await import _sync_await
 
-from infra.config import ConfigError, StackConfig, parse_stack_config
+from infra.config import NAMESPACE, ConfigError, StackConfig, parse_stack_config
 
 from . import aws, gcp
 from .cost import monthly_cost
@@ -34,9 +37,32 @@ def load_config(values: dict) -> StackConfig:
     return config
 
 
+def completed_migrations() -> dict:
+    """The `migration` output of this stack's last update, read through a StackReference to itself."""
+    name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    details = _sync_await(pulumi.StackReference(f"{name}-self", stack_name=name).get_output_details("migration"))
+    return details.value or details.secret_value or {}
+
+
+def with_previous(values: dict, completed: dict) -> dict:
+    """Config with each hub's `migration.previous` from the last update, unless set explicitly."""
+    hubs = values.get(f"{NAMESPACE}:hubs")
+    hubs = json.loads(hubs) if isinstance(hubs, str) else hubs
+    if not isinstance(hubs, dict):
+        return values
+    for name, hub in hubs.items():
+        migration = hub.setdefault("migration", {}) if isinstance(hub, dict) else None
+        if isinstance(migration, dict) and "previous" not in migration and name in completed:
+            last = completed[name]
+            migration["previous"] = {k: last[k] for k in ("phase", "home_tier", "legacy_home_deletable") if k in last}
+    return {**values, f"{NAMESPACE}:hubs": hubs}
+
+
 def main() -> None:
     try:
-        config = load_config(engine_config())
+        values = engine_config()
+        load_config(values)  # every other problem is reported before anything is read or declared
+        config = load_config(with_previous(values, completed_migrations()))
     except ConfigError as error:
         # RunError is reported as its message alone: one line per problem, no traceback.
         raise pulumi.RunError(str(error)) from None

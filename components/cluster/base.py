@@ -10,6 +10,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 
+# Short enough that a cutover or its rollback reaches users within minutes.
+DNS_TTL = 300
+
+
 @dataclass(frozen=True)
 class ScratchBucket:
     """A per-hub object store bucket users reach through their Kubernetes service account."""
@@ -47,4 +51,10 @@ class Cluster(pulumi.ComponentResource):
 
     def public_address(self, name: str, *, parent: pulumi.Resource) -> PublicAddress:
         """A stable address for a hub's proxy load balancer."""
+        raise NotImplementedError
+
+    def dns_record(
+        self, name: str, *, zone: str, domain: str, address: PublicAddress, opts: pulumi.ResourceOptions
+    ) -> pulumi.CustomResource:
+        """Points `domain` at `address` in the cloud's DNS service (TTL 300)."""
         raise NotImplementedError

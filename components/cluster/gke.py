@@ -8,7 +8,7 @@ import pulumi_kubernetes as k8s
 
 from infra.config import ClusterConfig, GcpCloud, NodePool
 
-from .base import Cluster, PublicAddress, ScratchBucket
+from .base import DNS_TTL, Cluster, PublicAddress, ScratchBucket
 from .kubeconfig import exec_kubeconfig, gke_exec
 from .node_roles import node_labels, node_taints
 
@@ -165,3 +165,9 @@ class GkeCluster(Cluster):
             opts=pulumi.ResourceOptions(parent=parent),
         )
         return PublicAddress(address=address.address, record_type="A", service_values={"loadBalancerIP": address.address})
+
+    def dns_record(self, name, *, zone, domain, address, opts):
+        return gcp.dns.RecordSet(
+            f"{name}-dns", managed_zone=zone, name=f"{domain}.", type=address.record_type, ttl=DNS_TTL,
+            rrdatas=[address.address], opts=opts,
+        )

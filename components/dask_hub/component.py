@@ -1,18 +1,20 @@
 """DaskHub: JupyterHub and dask-gateway, wired together, on any Cluster."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.cluster import Cluster
+from components.cluster.base import DNS_TTL
 from infra.config import HubConfig
 from infra.config.machines import Machine
 
 from .charts import DASK_GATEWAY, GATEWAY_RELEASE, JUPYTERHUB, Chart
 from .gateway_values import gateway_values
-from .jupyterhub_values import HubSecrets, jupyterhub_values
+from .health_job import DEADLINE, SCRIPT, render_health_job
+from .jupyterhub_values import HEALTH_CHECK_USER, HubSecrets, jupyterhub_values
 
 USER_SERVICE_ACCOUNT = "user"
 
@@ -26,6 +28,7 @@ class DaskHubArgs:
     worker_machine: Machine
     client_secret: pulumi.Input[str]
     pool_names: list[str]
+    home_synced: list[pulumi.Resource] = field(default_factory=list)
 
 
 class DaskHub(pulumi.ComponentResource):
@@ -77,12 +80,51 @@ class DaskHub(pulumi.ComponentResource):
             depends,
         )
 
+        cutting_over = hub.migration.phase in ("cutover", "decommission")
+        self.health_check = self._health_check(name, args, secrets.health_check_token) if cutting_over else None
+        # A migrating hub's domain still serves the old hub until cutover has checked the new one.
+        self.dns_record = None
+        if hub.dns.mode == "cloud" and (hub.migration.source is None or cutting_over):
+            self.dns_record = cluster.dns_record(
+                name, zone=hub.dns.zone, domain=hub.domain, address=public,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.health_check or self.jupyterhub]),
+            )
+        self.dns = {"name": hub.domain, "type": public.record_type, "value": public.address, "ttl": DNS_TTL,
+                    "managed": self.dns_record is not None}
+
         self.url = pulumi.Output.from_input(f"https://{hub.domain}")
         self.load_balancer_address = public.address
         self.scratch_url = scratch.url if scratch else pulumi.Output.from_input("")
         self.register_outputs({
             "url": self.url, "load_balancer_address": self.load_balancer_address, "scratch_url": self.scratch_url,
+            "dns": self.dns,
         })
+
+    def _health_check(self, name: str, args: DaskHubArgs, token) -> k8s.batch.v1.Job:
+        """Checks the new hub after the final home sync, and before DNS moves to it."""
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.cluster.provider)
+        labels = {"app.kubernetes.io/part-of": "pangeo-hubs", "app.kubernetes.io/component": "health-check"}
+        script = k8s.core.v1.ConfigMap(
+            f"{name}-health-check-script", metadata={"name": "health-check", "namespace": args.namespace, "labels": labels},
+            data={"healthcheck.py": SCRIPT.read_text()}, opts=on_cluster,
+        )
+        secret = k8s.core.v1.Secret(
+            f"{name}-health-check-token", metadata={"name": "health-check", "namespace": args.namespace, "labels": labels},
+            string_data={"token": token}, opts=on_cluster,
+        )
+        manifest = render_health_job(
+            name=f"health-check-{args.hub.migration.sync_generation}", namespace=name,
+            image=f"{args.hub.image.name}:{args.hub.image.tag}", configmap="health-check", token_secret="health-check",
+            user=HEALTH_CHECK_USER, labels=labels,
+        )
+        return k8s.batch.v1.Job(
+            f"{name}-health-check", metadata=manifest["metadata"], spec=manifest["spec"],
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=args.cluster.provider, delete_before_replace=True,
+                depends_on=[script, secret, self.jupyterhub, self.gateway, *args.home_synced],
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{DEADLINE // 60 + 5}m"),
+            ),
+        )
 
     def _token(self, name: str, role: str) -> pulumi.Output[str]:
         """A 32-byte hex secret kept in state, so it survives every later update."""

@@ -1,12 +1,13 @@
 """The contract for a hub's home storage: an NFS export bound to a claim in the hub's namespace."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.config import HubConfig
 
+from .migration import declare_sync_jobs
 from .volumes import persistent_volume, persistent_volume_claim, singleuser_home_values
 
 # Home storage holds users' only copy of their work: never delete it with the
@@ -21,6 +22,7 @@ class HomeArgs:
     hub: HubConfig
     namespace: pulumi.Input[str]
     k8s_provider: k8s.Provider
+    legacy_stopped: list[pulumi.Resource] = field(default_factory=list)
 
 
 class NFSHome(pulumi.ComponentResource):
@@ -41,6 +43,10 @@ class NFSHome(pulumi.ComponentResource):
             f"{name}-home-pvc",
             **persistent_volume_claim(args.namespace, f"{name}-home-nfs", labels),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[volume]),
+        )
+        # Jobs run in the hub's namespace, which is named after the hub.
+        self.sync_jobs = declare_sync_jobs(
+            self, name, name, args.hub.migration, args.k8s_provider, claim, args.legacy_stopped
         )
         self.server = pulumi.Output.from_input(server)
         self.claim_name = claim.metadata.name

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from .migration import Migration
 from .types import Base, Domain, Email, Key, reject
 
 
@@ -83,24 +84,18 @@ class Scratch(Base):
     retention_days: int = Field(7, ge=1, le=365, description="Objects are deleted after this many days.")
 
 
-class LegacyNfs(Base):
-    """The old deployment's NFS export holding the users' homes."""
+class Dns(Base):
+    """Who points the hub's domain at its load balancer."""
 
-    server: str = Field(pattern=r"^[A-Za-z0-9.-]+$", description="NFS server address.")
-    path: str = Field(pattern=r"^/", description="Exported path.")
-
-
-class Migration(Base):
-    """Moving users from an old deployment; phases are applied one reviewed update at a time."""
-
-    phase: Literal["none", "sync", "cutover", "decommission"] = "none"
-    source: LegacyNfs | None = None
-    sync_generation: int = Field(0, ge=0, description="Raise to run another sync pass.")
+    mode: Literal["cloud", "external"] = Field(
+        "external", description="cloud: a record in `zone` (Cloud DNS or Route53); external: set by hand."
+    )
+    zone: str | None = Field(None, description="Cloud DNS managed zone name or Route53 hosted zone id.")
 
     @model_validator(mode="after")
-    def _source_for_phase(self):
-        if self.phase != "none" and self.source is None:
-            reject([("source", f"phase {self.phase!r} needs the legacy NFS source")])
+    def _zone(self):
+        if self.mode == "cloud" and not self.zone:
+            reject([("zone", "is required when mode is 'cloud'")])
         return self
 
 
@@ -115,6 +110,7 @@ class HubConfig(Base):
     scratch: Scratch = Scratch()
     idle_timeout_minutes: int = Field(60, ge=5, le=7 * 24 * 60, description="Idle servers are culled.")
     letsencrypt_email: Email = Field(description="Let's Encrypt contact for the hub's HTTPS certificate.")
+    dns: Dns = Dns()
     migration: Migration = Migration()
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ from .cluster import Cloud, ClusterConfig, GcpCloud
 from .credits import CreditsConfig
 from .hubs import HOME_TIERS, HubConfig
 from .machines import MACHINES, RESERVED_FRACTION
+from .migration import transition_problems
 from .types import Base, HubKey, reject
 
 
@@ -74,6 +75,10 @@ class StackConfig(Base):
                 elif hub.home.capacity_gb < minimum:
                     problems.append((f"{path}.home.capacity_gb", f"must be at least {minimum} for {hub.home.tier}, got {hub.home.capacity_gb}"))
             problems += self._profile_problems(path, hub)
+            problems += transition_problems(path, hub.migration, hub.home.tier)
+            if hub.migration.legacy_resources and self.provider != "gcp":
+                problems.append((f"{path}.migration.legacy_resources",
+                                 "adopting old resources is only implemented on gcp"))
         return problems
 
     def _profile_problems(self, path: str, hub: HubConfig) -> list[tuple[str, str]]:
@@ -98,8 +103,11 @@ class StackConfig(Base):
 
     def secrets_missing(self) -> list[str]:
         """Key paths of secrets the stack needs that are not set."""
-        return [
-            f"hubs.{name}.auth.github.client_secret"
-            for name, hub in self.hubs.items()
-            if hub.auth.github.client_secret is None
-        ]
+        missing = []
+        for name, hub in self.hubs.items():
+            if hub.auth.github.client_secret is None:
+                missing.append(f"hubs.{name}.auth.github.client_secret")
+            legacy = hub.migration.legacy_hub
+            if hub.migration.phase == "cutover" and legacy and legacy.kubeconfig is None:
+                missing.append(f"hubs.{name}.migration.legacy_hub.kubeconfig")
+        return missing

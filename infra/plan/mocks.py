@@ -53,8 +53,44 @@ def _computed(typ: str, name: str, inputs: dict) -> dict:
         return {"address": f"198.51.100.{int(_digest(name)[:4], 16) % 250 + 1}"}
     if typ == "gcp:organizations/project:Project":
         return {"number": PROJECT_NUMBER}
+    if typ == "kubernetes:batch/v1:Job":
+        return {"status": {"succeeded": 1, "completionTime": "2026-01-01T00:00:00Z"}}
+    if typ == "pulumi:pulumi:StackReference":
+        return {"outputs": {}, "secretOutputNames": []}
     if typ == "random:index/randomBytes:RandomBytes":
         return {"hex": _digest(name)[: 2 * int(inputs["length"])], "base64": _digest(name)}
+    if typ.startswith("aws:"):
+        return _aws_computed(typ, name, inputs)
+    return {}
+
+
+def _aws_computed(typ: str, name: str, inputs: dict) -> dict:
+    """AWS outputs in us-west-2 of account 123456789012; ARNs are built from the logical name."""
+    account, region, short = "123456789012", "us-west-2", _digest(name)[:17]
+    named = inputs.get("name") or name
+    if typ == "aws:eks/cluster:Cluster":
+        issuer = f"https://oidc.eks.{region}.amazonaws.com/id/{_digest(name)[:32].upper()}"
+        return {"endpoint": f"https://{_digest(name)[:32].upper()}.gr7.{region}.eks.amazonaws.com",
+                "certificateAuthority": {"data": "bW9jay1jYQ=="}, "identities": [{"oidcs": [{"issuer": issuer}]}],
+                "arn": f"arn:aws:eks:{region}:{account}:cluster/{named}",
+                "vpcConfig": {**inputs.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-{short}"}}
+    if typ == "aws:iam/role:Role":
+        return {"name": named, "arn": f"arn:aws:iam::{account}:role/{named}"}
+    if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        return {"arn": f"arn:aws:iam::{account}:oidc-provider/{inputs['url'].removeprefix('https://')}"}
+    if typ == "aws:kms/key:Key":
+        return {"arn": f"arn:aws:kms:{region}:{account}:key/{_digest(name)[:36]}"}
+    if typ == "aws:ec2/eip:Eip":
+        return {"allocationId": f"eipalloc-{short}", "publicIp": f"192.0.2.{int(_digest(name)[:4], 16) % 250 + 1}"}
+    if typ == "aws:ec2/launchTemplate:LaunchTemplate":
+        return {"latestVersion": 1}
+    if typ == "aws:s3/bucket:Bucket":
+        bucket = inputs.get("bucket") or f"{inputs.get('bucketPrefix', name)}{_digest(name)[:8]}"
+        return {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+    if typ == "aws:efs/fileSystem:FileSystem":
+        return {"dnsName": f"fs-{short}.efs.{region}.amazonaws.com", "arn": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/fs-{short}"}
+    if typ == "aws:sns/topic:Topic":
+        return {"arn": f"arn:aws:sns:{region}:{account}:{named}"}
     return {}
 
 
@@ -66,17 +102,26 @@ class PlanMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == "gcp:organizations/getProject:getProject":
             return {"number": PROJECT_NUMBER, "projectId": args.args.get("projectId")}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": "123456789012", "id": "123456789012", "userId": "AROAEXAMPLE:deployer",
+                    "arn": "arn:aws:sts::123456789012:assumed-role/pangeo-hubs-deployer/deployer"}
+        if args.token == "aws:iam/getSessionContext:getSessionContext":
+            return {"arn": args.args.get("arn"), "issuerArn": "arn:aws:iam::123456789012:role/pangeo-hubs-deployer",
+                    "issuerId": "AROAEXAMPLE", "issuerName": "pangeo-hubs-deployer", "sessionName": "deployer"}
         return {}
 
 
 def scrub_secrets(value: Any) -> Any:
-    """Serialized inputs with every secret replaced by "[secret]"."""
+    """Serialized inputs with every secret replaced by "[secret]", and whole numbers
+    (protobuf carries every number as a double) shown as integers."""
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return SECRET
         return {k: scrub_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [scrub_secrets(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 

@@ -61,9 +61,17 @@ def _replace_secure(node: Any) -> Any:
     return node
 
 
-def plan(stack: str, *, stack_file: Path | None = None, overrides: tuple[str, ...] = ()) -> Plan:
-    """Validate the config, then declare the stack under mocks. Raises ConfigError first if invalid."""
-    values, unset = _with_placeholders(stack_values(stack, stack_file, overrides))
+def plan(
+    stack: str, *, stack_file: Path | None = None, overrides: tuple[str, ...] = (), completed: dict | None = None
+) -> Plan:
+    """Validate the config, then declare the stack under mocks. Raises ConfigError first if invalid.
+
+    `completed` stands in for the `migration` output of a previous update.
+    """
+    values = stack_values(stack, stack_file, overrides)
+    if completed:
+        values = program.with_previous(values, completed)
+    values, unset = _with_placeholders(values)
     program.load_config(values)
     namespaced = {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:")}
     monitor = _run(stack, namespaced)

@@ -1,0 +1,1 @@
+"""The old deployment during a migration: stopping its hub, adopting and removing its resources."""

@@ -1,0 +1,58 @@
+"""The old hub's Deployments, scaled down at cutover through the old cluster's API."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.config.migration import Migration
+
+DEPLOYMENTS = ("hub", "proxy")
+
+
+def desired_replicas(migration: Migration) -> int | None:
+    """0 at cutover; 1 again when cutover is rolled back to sync; otherwise left alone."""
+    previous = migration.previous.phase if migration.previous else "none"
+    if migration.phase == "cutover":
+        return 0
+    if migration.phase == "sync" and previous == "cutover":
+        return 1
+    return None
+
+
+@dataclass(frozen=True)
+class LegacyHubArgs:
+    migration: Migration
+
+
+class LegacyHub(pulumi.ComponentResource):
+    """Server-side-apply patches of the old hub's replicas, so it stops taking work."""
+
+    def __init__(self, name: str, args: LegacyHubArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("pangeo:index:LegacyHub", name, None, opts)
+        legacy = args.migration.legacy_hub
+        replicas = desired_replicas(args.migration)
+        self.patches: list[k8s.apps.v1.DeploymentPatch] = []
+        if replicas is not None:
+            provider = k8s.Provider(
+                f"{name}-legacy-k8s",
+                kubeconfig=pulumi.Output.secret(legacy.kubeconfig.get_secret_value()),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.patches = [
+                k8s.apps.v1.DeploymentPatch(
+                    f"{name}-legacy-{deployment}",
+                    metadata={
+                        "name": deployment,
+                        "namespace": legacy.namespace,
+                        # Take the replicas field from whoever manages it (helm) for this apply.
+                        "annotations": {"pulumi.com/patchForce": "true"},
+                    },
+                    spec={"replicas": replicas},
+                    # Dropping a patch must never touch the old cluster: at decommission
+                    # it may already be gone, and a stopped hub should stay stopped.
+                    opts=pulumi.ResourceOptions(parent=self, provider=provider, retain_on_delete=True),
+                )
+                for deployment in DEPLOYMENTS
+            ]
+        self.register_outputs({"replicas": replicas})

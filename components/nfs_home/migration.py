@@ -1,0 +1,64 @@
+"""The home-sync Jobs of a migration: bulk while the old hub runs, final plus verify at cutover."""
+
+from typing import NamedTuple
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.config.migration import Migration
+
+from .sync_job import read_script, render_script_configmap, render_sync_job
+from .volumes import CLAIM_NAME
+
+BULK_DEADLINE = 3 * 24 * 3600
+FINAL_DEADLINE = 4 * 3600
+# Enough for a 5 TB bulk copy to make steady progress; the Job is resumable.
+RESOURCES = {"cpu": "2", "memory": "4Gi"}
+
+
+class SyncJobs(NamedTuple):
+    bulk: k8s.batch.v1.Job | None
+    final: k8s.batch.v1.Job | None
+
+
+def declare_sync_jobs(
+    parent: pulumi.Resource, name: str, namespace: str, migration: Migration, provider: k8s.Provider,
+    claim: k8s.core.v1.PersistentVolumeClaim, legacy_stopped: list[pulumi.Resource],
+) -> SyncJobs:
+    """Jobs named by `sync_generation`, so raising it runs a new pass as a stack update.
+
+    Pulumi waits for each Job to complete and fails the update if it fails, so
+    whatever depends on a Job waits for the copy.
+    """
+    phase, source = migration.phase, migration.source
+    if phase == "none":
+        return SyncJobs(None, None)
+    labels = {"app.kubernetes.io/part-of": "pangeo-hubs", "app.kubernetes.io/component": "home-sync"}
+    script = render_script_configmap("home-sync-script", namespace, read_script(), labels)
+    configmap = k8s.core.v1.ConfigMap(
+        f"{name}-sync-script", metadata=script["metadata"], data=script["data"],
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+    )
+
+    def job(mode: str, deadline: int, after: list[pulumi.Resource]) -> k8s.batch.v1.Job:
+        manifest = render_sync_job(
+            name=f"home-sync-{mode}-{migration.sync_generation}", namespace=namespace, mode=mode,
+            legacy_server=source.server, legacy_path=source.path, home_claim=CLAIM_NAME,
+            configmap_name="home-sync-script", parallel=migration.parallel, deadline_seconds=deadline,
+            labels=labels, **RESOURCES,
+        )
+        return k8s.batch.v1.Job(
+            f"{name}-sync-{mode}",
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=pulumi.ResourceOptions(
+                parent=parent, provider=provider, depends_on=[claim, configmap, *after],
+                # Same name for a new spec: the old Job must go before the new one exists.
+                delete_before_replace=True,
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{deadline // 60 + 10}m"),
+            ),
+        )
+
+    bulk = job("bulk", BULK_DEADLINE, [])
+    final = job("final", FINAL_DEADLINE, [bulk, *legacy_stopped]) if phase in ("cutover", "decommission") else None
+    return SyncJobs(bulk, final)
