@@ -1,7 +1,35 @@
-"""The aws stack: not declared yet (see the AWS issue)."""
+"""The aws stack: an account provider with a budget, an EKS cluster and EFS-backed DaskHubs."""
 
+import pulumi
+
+from components.cluster.eks import EksCluster, EksClusterArgs
+from components.credit_project.aws import AwsCreditProject, AwsCreditProjectArgs
+from components.nfs_home.efs import EfsHome, EfsHomeArgs
 from infra.config import StackConfig
+
+from .hubs import declare_hubs, hub_outputs, migration_outputs
 
 
 def build(config: StackConfig) -> dict:
-    raise NotImplementedError("the aws-us-west-2 stack is not implemented yet")
+    cloud = config.cloud
+    credits = AwsCreditProject(config.cluster.name, AwsCreditProjectArgs(credits=config.credits, region=cloud.region))
+    # Components take the account provider for their AWS children; no depends_on, so
+    # nothing waits on the budget.
+    on_account = pulumi.ResourceOptions(providers=[credits.provider])
+    cluster = EksCluster(config.cluster.name, EksClusterArgs(config=config.cluster, cloud=cloud), opts=on_account)
+
+    def efs(name, hub, namespace, legacy_stopped):
+        return EfsHome(
+            name,
+            EfsHomeArgs(hub=hub, namespace=namespace, k8s_provider=cluster.provider, legacy_stopped=legacy_stopped,
+                        cluster=cluster),
+            opts=on_account,
+        )
+
+    # Nothing to adopt: Pangeo's old AWS account is not migrated (config rejects legacy_resources).
+    hubs = declare_hubs(config, cluster, efs, on_account)
+    return {
+        "kubeconfig": cluster.kubeconfig,
+        "hubs": hub_outputs(hubs),
+        "migration": migration_outputs(config, hubs),
+    }

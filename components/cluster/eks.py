@@ -1,0 +1,362 @@
+"""An EKS cluster: a VPC across AZs, API-mode access, IRSA, managed node groups by purpose."""
+
+import ipaddress
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from infra.config import AwsCloud, ClusterConfig, NodePool
+
+from .base import DNS_TTL, Cluster, PublicAddress, ScratchBucket
+from .kubeconfig import eks_exec, exec_kubeconfig
+from .node_roles import node_labels, node_taints
+
+AUTOSCALER_CHART = ("cluster-autoscaler", "9.46.6", "https://kubernetes.github.io/autoscaler")
+# Root CA of EKS's OIDC endpoints. IAM trusts them through its own CA library and
+# ignores this value, but the API still takes a thumbprint.
+EKS_OIDC_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
+# IMDSv2 only, one hop: pods (one hop further) can't borrow the node role; they use IRSA.
+IMDS = {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}
+_EKS_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
+_POLICY = "arn:aws:iam::aws:policy/"
+_NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
+_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+_MAX_ZONES = 6
+
+
+@dataclass(frozen=True)
+class EksClusterArgs:
+    config: ClusterConfig
+    cloud: AwsCloud
+
+
+def subnet_cidrs(cidr: ipaddress.IPv4Network, zones: list[str]) -> dict[str, dict[str, str]]:
+    """Private and public CIDRs per AZ, placed by the zone's letter so reordering zones moves nothing.
+
+    The range is cut in eighths: eighth i is zone i's private subnet (pods take VPC
+    addresses, so these are large); the last eighth is cut in eighths again for the
+    small public subnets that hold only NAT gateways and load balancers.
+    """
+    if cidr.prefixlen > 22:
+        raise ValueError(f"cluster.network.cidr must be /22 or larger to hold subnets for each zone, got {cidr}")
+    eighths = list(cidr.subnets(prefixlen_diff=3))
+    public = list(eighths[-1].subnets(prefixlen_diff=3))
+    result = {}
+    for zone in zones:
+        index = ord(zone[-1]) - ord("a")
+        if not 0 <= index < _MAX_ZONES:
+            raise ValueError(f"availability zone {zone!r}: only zones a-f get subnets")
+        result[zone] = {"private": str(eighths[index]), "public": str(public[index])}
+    return result
+
+
+def _document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True)
+
+
+def service_trust_policy(service: str) -> str:
+    """Lets an AWS service (eks, ec2) assume a role."""
+    return _document({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+
+
+def irsa_trust_policy(provider_arn: str, issuer: str, namespace: str, service_account: str) -> str:
+    """Lets exactly one Kubernetes service account assume a role through the cluster's OIDC provider."""
+    host = issuer.removeprefix("https://")
+    return _document({
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {
+            f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+            f"{host}:aud": "sts.amazonaws.com",
+        }},
+    })
+
+
+def scratch_bucket_policy(bucket_arn: str) -> str:
+    """Read, write and list one bucket and nothing else."""
+    return _document(
+        {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+         "Resource": bucket_arn},
+        {"Effect": "Allow", "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject",
+                                       "s3:ListMultipartUploadParts", "s3:PutObject"],
+         "Resource": f"{bucket_arn}/*"},
+    )
+
+
+def autoscaler_policy(cluster_name: str) -> str:
+    """Describe anything; resize only the node groups tagged as this cluster's (the upstream policy)."""
+    return _document(
+        {"Effect": "Allow", "Resource": "*", "Action": [
+            "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
+            "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
+            "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+            "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
+            "eks:DescribeNodegroup"]},
+        {"Effect": "Allow", "Resource": "*",
+         "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+         "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}}},
+    )
+
+
+def autoscaler_tags(cluster_name: str, pool: NodePool) -> dict[str, str]:
+    """Auto-discovery tags, plus node-template tags so a pool at zero nodes can still be picked.
+
+    The autoscaler reads a managed node group's labels and taints (eks:DescribeNodegroup)
+    when it has no node to look at; the node-template tags say the same for tooling
+    that only sees tags.
+    """
+    template = "k8s.io/cluster-autoscaler/node-template"
+    tags = {"k8s.io/cluster-autoscaler/enabled": "true", f"k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
+    tags |= {f"{template}/label/{k}": v for k, v in node_labels(pool.purpose).items()}
+    tags |= {f"{template}/taint/{t['key']}": f"{t['value']}:{t['effect']}" for t in node_taints(pool.purpose)}
+    return tags
+
+
+class EksCluster(Cluster):
+    """An EKS cluster and its VPC, node groups, IRSA, add-ons and Kubernetes provider."""
+
+    storage_class = "gp3"
+
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("pangeo:index:EksCluster", name, None, opts)
+        cfg, cloud = args.config, args.cloud
+        cidrs = subnet_cidrs(cfg.network.cidr, cloud.availability_zones)
+        self._name, self._cluster_name, self._zones = name, cfg.name, cloud.availability_zones
+        child = pulumi.ResourceOptions(parent=self)
+        self._network(name, cfg.name, str(cfg.network.cidr), cidrs)
+
+        cluster_role = aws.iam.Role(f"{name}-cluster-role", assume_role_policy=service_trust_policy("eks.amazonaws.com"), opts=child)
+        cluster_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-role-eks", role=cluster_role.name, policy_arn=_POLICY + "AmazonEKSClusterPolicy", opts=child
+        )
+        self.node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=service_trust_policy("ec2.amazonaws.com"), opts=child)
+        node_policies = [
+            aws.iam.RolePolicyAttachment(f"{name}-node-role-{p}", role=self.node_role.name, policy_arn=_POLICY + p, opts=child)
+            for p in _NODE_POLICIES
+        ]
+        # Nodes carry this group (and the cluster's own); EFS lets NFS in from it alone.
+        self.node_security_group = aws.ec2.SecurityGroup(
+            f"{name}-nodes", vpc_id=self.vpc.id, description=f"{cfg.name} nodes",
+            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
+            tags={"Name": f"{cfg.name}-nodes"}, opts=child,
+        )
+        secrets_key = aws.kms.Key(
+            f"{name}-secrets", description=f"{cfg.name} Kubernetes secrets", enable_key_rotation=True,
+            deletion_window_in_days=30, opts=child,
+        )
+        self.cluster = aws.eks.Cluster(
+            f"{name}-cluster",
+            name=cfg.name,
+            version=cfg.kubernetes_version,
+            role_arn=cluster_role.arn,
+            vpc_config={"subnet_ids": [s.id for s in self.private_subnets.values()],
+                        "endpoint_private_access": True, "endpoint_public_access": True},
+            # Access entries, not the aws-auth ConfigMap: access is IAM API state Pulumi can diff.
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
+            encryption_config={"provider": {"key_arn": secrets_key.arn}, "resources": ["secrets"]},
+            enabled_cluster_log_types=["audit", "authenticator"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy]),
+        )
+        admin = self._deployer_access(name)
+        issuer = self.cluster.identities[0].oidcs[0].issuer
+        self.oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], thumbprint_lists=[EKS_OIDC_THUMBPRINT],
+            opts=child,
+        )
+        self._issuer = issuer
+        self.node_groups = {
+            key: self._node_group(name, cfg.name, key, pool, node_policies) for key, pool in cfg.node_pools.items()
+        }
+
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data)
+            .apply(lambda v: exec_kubeconfig(v[0], v[1], v[2], eks_exec(v[0], cloud.region)))
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=self.kubeconfig,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[admin, *self.node_groups.values()]),
+        )
+        self._addons(name, cfg, cloud.region)
+        self.register_outputs({"kubeconfig": self.kubeconfig, "endpoint": self.cluster.endpoint})
+
+    def _network(self, name: str, cluster_name: str, cidr: str, cidrs: dict[str, dict[str, str]]) -> None:
+        """Private subnets for nodes and EFS, public ones for NAT and load balancers; a NAT per AZ."""
+        child = pulumi.ResourceOptions(parent=self)
+        owned = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc", cidr_block=cidr,
+            enable_dns_support=True, enable_dns_hostnames=True, tags={"Name": cluster_name}, opts=child,
+        )
+        gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": cluster_name}, opts=child)
+        public_routes = aws.ec2.RouteTable(
+            f"{name}-public-rt", vpc_id=self.vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id}],
+            tags={"Name": f"{cluster_name}-public"}, opts=child,
+        )
+        self.public_subnets, self.private_subnets = {}, {}
+        for zone, block in cidrs.items():
+            public = aws.ec2.Subnet(
+                f"{name}-public-{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=block["public"],
+                tags={"Name": f"{cluster_name}-public-{zone}", "kubernetes.io/role/elb": "1", **owned}, opts=child,
+            )
+            aws.ec2.RouteTableAssociation(f"{name}-public-rta-{zone}", subnet_id=public.id, route_table_id=public_routes.id, opts=child)
+            nat_ip = aws.ec2.Eip(f"{name}-nat-ip-{zone}", domain="vpc", tags={"Name": f"{cluster_name}-nat-{zone}"}, opts=child)
+            nat = aws.ec2.NatGateway(
+                f"{name}-nat-{zone}", subnet_id=public.id, allocation_id=nat_ip.allocation_id,
+                tags={"Name": f"{cluster_name}-{zone}"}, opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+            )
+            private = aws.ec2.Subnet(
+                f"{name}-private-{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=block["private"],
+                tags={"Name": f"{cluster_name}-private-{zone}", "kubernetes.io/role/internal-elb": "1", **owned}, opts=child,
+            )
+            routes = aws.ec2.RouteTable(
+                f"{name}-private-rt-{zone}", vpc_id=self.vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
+                tags={"Name": f"{cluster_name}-private-{zone}"}, opts=child,
+            )
+            aws.ec2.RouteTableAssociation(f"{name}-private-rta-{zone}", subnet_id=private.id, route_table_id=routes.id, opts=child)
+            self.public_subnets[zone], self.private_subnets[zone] = public, private
+
+    def _deployer_access(self, name: str) -> aws.eks.AccessPolicyAssociation:
+        """Cluster admin for whoever runs `pulumi up`, as its IAM role (not the STS session)."""
+        invoke = pulumi.InvokeOptions(parent=self)
+        caller = aws.get_caller_identity_output(opts=invoke)
+        deployer = aws.iam.get_session_context_output(arn=caller.arn, opts=invoke).issuer_arn
+        entry = aws.eks.AccessEntry(
+            f"{name}-deployer", cluster_name=self.cluster.name, principal_arn=deployer, type="STANDARD",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.eks.AccessPolicyAssociation(
+            f"{name}-deployer-admin", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
+            policy_arn=_ADMIN_POLICY, access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _node_group(self, name: str, cluster_name: str, key: str, pool: NodePool, policies: list) -> aws.eks.NodeGroup:
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-lt-{key}",
+            metadata_options=IMDS,
+            block_device_mappings=[{"device_name": "/dev/xvda", "ebs": {
+                "volume_size": pool.disk_size_gb, "volume_type": "gp3", "encrypted": "true", "delete_on_termination": "true"}}],
+            # Naming security groups here replaces EKS's default, so the cluster's group is listed too.
+            vpc_security_group_ids=[self.cluster.vpc_config.cluster_security_group_id, self.node_security_group.id],
+            tag_specifications=[{"resource_type": "instance", "tags": {"Name": f"{cluster_name}-{key}"}}],
+            update_default_version=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.eks.NodeGroup(
+            f"{name}-pool-{key}",
+            cluster_name=self.cluster.name,
+            node_group_name=key,
+            node_role_arn=self.node_role.arn,
+            subnet_ids=[s.id for s in self.private_subnets.values()],
+            ami_type="AL2023_x86_64_STANDARD",
+            capacity_type="SPOT" if pool.spot else "ON_DEMAND",
+            # Several same-shape types let spot draw from more capacity pools.
+            instance_types=[pool.machine_type, *pool.fallback_machine_types],
+            scaling_config={"min_size": pool.min_nodes, "max_size": pool.max_nodes, "desired_size": pool.min_nodes},
+            labels=node_labels(pool.purpose),
+            taints=[{**t, "effect": _EKS_EFFECT[t["effect"]]} for t in node_taints(pool.purpose)],
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            update_config={"max_unavailable": 1},
+            tags=autoscaler_tags(cluster_name, pool),
+            # The autoscaler owns the node count after creation.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=policies, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+
+    def _irsa_role(self, name: str, namespace: pulumi.Input[str], service_account: str, parent: pulumi.Resource) -> aws.iam.Role:
+        trust = pulumi.Output.all(self.oidc.arn, self._issuer, namespace).apply(
+            lambda v: irsa_trust_policy(v[0], v[1], v[2], service_account)
+        )
+        return aws.iam.Role(name, assume_role_policy=trust, opts=pulumi.ResourceOptions(parent=parent))
+
+    def _addons(self, name: str, cfg: ClusterConfig, region: str) -> None:
+        """EBS CSI (with a gp3 class) and the cluster autoscaler, each with its own IRSA role."""
+        ebs_role = self._irsa_role(f"{name}-ebs-csi", "kube-system", "ebs-csi-controller-sa", self)
+        ebs_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-ebs-csi-policy", role=ebs_role.name, policy_arn=_POLICY + "service-role/AmazonEBSCSIDriverPolicy",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        ebs = aws.eks.Addon(
+            f"{name}-ebs-csi", cluster_name=self.cluster.name, addon_name="aws-ebs-csi-driver",
+            service_account_role_arn=ebs_role.arn, resolve_conflicts_on_update="OVERWRITE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ebs_policy, *self.node_groups.values()]),
+        )
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        k8s.storage.v1.StorageClass(
+            f"{name}-gp3", metadata={"name": self.storage_class}, provisioner="ebs.csi.aws.com",
+            parameters={"type": "gp3", "encrypted": "true"}, volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=True, reclaim_policy="Delete",
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[ebs])),
+        )
+        scaler_role = self._irsa_role(f"{name}-autoscaler", "kube-system", "cluster-autoscaler", self)
+        aws.iam.RolePolicy(
+            f"{name}-autoscaler-policy", role=scaler_role.id, policy=autoscaler_policy(cfg.name),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        chart, version, repo = AUTOSCALER_CHART
+        k8s.helm.v3.Release(
+            f"{name}-cluster-autoscaler", name="cluster-autoscaler", namespace="kube-system", chart=chart,
+            version=version, repository_opts={"repo": repo},
+            values={
+                "cloudProvider": "aws",
+                "awsRegion": region,
+                "autoDiscovery": {"clusterName": cfg.name},
+                # The autoscaler's minor version must match the control plane's.
+                "image": {"tag": f"v{cfg.kubernetes_version}.0"},
+                "rbac": {"serviceAccount": {"name": "cluster-autoscaler",
+                                            "annotations": {"eks.amazonaws.com/role-arn": scaler_role.arn}}},
+                "extraArgs": {"balance-similar-node-groups": True, "skip-nodes-with-local-storage": False,
+                              "expander": "least-waste"},
+                "nodeSelector": {"hub.jupyter.org/node-purpose": "core"},
+            },
+            opts=on_cluster,
+        )
+
+    def node_selector(self, pool: str) -> dict[str, str]:
+        return {"eks.amazonaws.com/nodegroup": pool}
+
+    def scratch_bucket(self, name, *, namespace, service_account, retention_days, parent):
+        opts = pulumi.ResourceOptions(parent=parent)
+        # Scratch is disposable by definition, so the stack may delete a non-empty bucket.
+        bucket = aws.s3.Bucket(f"{name}-scratch", bucket_prefix=f"{self._cluster_name}-{name}-scratch-", force_destroy=True, opts=opts)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-scratch", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=opts,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-scratch", bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=opts,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-scratch", bucket=bucket.id,
+            rules=[{"id": "expire", "status": "Enabled", "filter": {}, "expiration": {"days": retention_days},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1}}],
+            opts=opts,
+        )
+        role = self._irsa_role(f"{name}-scratch-user", namespace, service_account, parent)
+        aws.iam.RolePolicy(f"{name}-scratch-access", role=role.id, policy=bucket.arn.apply(scratch_bucket_policy), opts=opts)
+        return ScratchBucket(url=pulumi.Output.concat("s3://", bucket.bucket), service_account_annotations={"eks.amazonaws.com/role-arn": role.arn})
+
+    def public_address(self, name, *, parent):
+        # One Elastic IP per public subnet, handed to the NLB: the address exists before
+        # the proxy Service does and survives the Service being recreated.
+        ips = [
+            aws.ec2.Eip(f"{name}-proxy-{zone}", domain="vpc", tags={"Name": f"{name}-proxy-{zone}"},
+                        opts=pulumi.ResourceOptions(parent=parent))
+            for zone in self._zones
+        ]
+        annotations = {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+            "service.beta.kubernetes.io/aws-load-balancer-eip-allocations":
+                pulumi.Output.all(*[ip.allocation_id for ip in ips]).apply(",".join),
+        }
+        address = pulumi.Output.all(*[ip.public_ip for ip in ips]).apply(",".join)
+        return PublicAddress(address=address, record_type="A", service_values={"annotations": annotations})
+
+    def dns_record(self, name, *, zone, domain, address, opts):
+        return aws.route53.Record(
+            f"{name}-dns", zone_id=zone, name=domain, type=address.record_type, ttl=DNS_TTL,
+            records=address.address.apply(lambda joined: joined.split(",")), opts=opts,
+        )

@@ -1,0 +1,158 @@
+"""The aws-us-west-2 stack as the offline plan records it."""
+
+import json
+from pathlib import Path
+
+from infra.config import parse_stack_config, read_stack_file
+from infra.plan.run import PLACEHOLDER, REPO
+
+from aws_support import by_type, named
+
+EKS = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+
+
+def test_stack_file_parses_as_an_aws_stack():
+    config = parse_stack_config(read_stack_file(REPO / "Pulumi.aws-us-west-2.yaml"))
+    assert config.provider == "aws"
+    assert config.cloud.availability_zones == ["us-west-2a", "us-west-2b", "us-west-2c"]
+    assert {h.home.tier for h in config.hubs.values()} == {"elastic"}
+    assert config.credits.billing_account is None and config.credits.project is None
+
+
+def test_one_eks_cluster_in_api_access_mode_with_encrypted_secrets(aws_plan):
+    (cluster,) = by_type(aws_plan.resources, EKS)
+    inputs = cluster["inputs"]
+    assert inputs["version"] == "1.33"
+    assert inputs["accessConfig"]["authenticationMode"] == "API"
+    assert inputs["encryptionConfig"]["resources"] == ["secrets"]
+    assert by_type(aws_plan.resources, "aws:eks/accessEntry:AccessEntry")
+
+
+def test_node_groups_cover_every_pool_and_the_spot_workers_are_tainted(aws_plan):
+    groups = {g["inputs"]["nodeGroupName"]: g["inputs"] for g in by_type(aws_plan.resources, NODE_GROUP)}
+    assert len(groups) >= 3
+    spot = groups["dask-r5-4xlarge"]
+    assert spot["capacityType"] == "SPOT"
+    assert spot["instanceTypes"] == ["r5.4xlarge", "r6i.4xlarge", "r7i.4xlarge"]
+    assert spot["taints"] == [{"key": "k8s.dask.org/dedicated", "value": "worker", "effect": "NO_SCHEDULE"}]
+    assert spot["scalingConfig"] == {"minSize": 0, "maxSize": 200, "desiredSize": 0}
+    assert groups["core"]["capacityType"] == "ON_DEMAND" and groups["core"]["taints"] == []
+
+
+def test_node_groups_carry_autoscaler_discovery_and_node_template_tags(aws_plan):
+    spot = named(aws_plan.resources, NODE_GROUP, "pangeo-hubs-pool-dask-r5-4xlarge")["inputs"]["tags"]
+    assert spot["k8s.io/cluster-autoscaler/enabled"] == "true"
+    assert spot["k8s.io/cluster-autoscaler/pangeo-hubs"] == "owned"
+    assert spot["k8s.io/cluster-autoscaler/node-template/label/k8s.dask.org/node-purpose"] == "worker"
+    assert spot["k8s.io/cluster-autoscaler/node-template/taint/k8s.dask.org/dedicated"] == "worker:NoSchedule"
+
+
+def test_launch_templates_require_imdsv2_with_one_hop(aws_plan):
+    templates = by_type(aws_plan.resources, "aws:ec2/launchTemplate:LaunchTemplate")
+    assert len(templates) == 4
+    for template in templates:
+        assert template["inputs"]["metadataOptions"] == {
+            "httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1}
+        assert template["inputs"]["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+
+
+def test_efs_homes_are_encrypted_protected_retained_and_mounted_in_every_zone(aws_plan):
+    systems = by_type(aws_plan.resources, "aws:efs/fileSystem:FileSystem")
+    assert len(systems) == 2
+    for fs in systems:
+        assert fs["inputs"]["encrypted"] is True
+        assert fs["protect"] and fs["retain_on_delete"]
+        assert not fs["dependencies"], "home storage must not wait on the cluster"
+    targets = [t for t in by_type(aws_plan.resources, "aws:efs/mountTarget:MountTarget") if t["name"].startswith("prod-")]
+    assert len({t["name"].rsplit("-", 1)[-1] for t in targets}) >= 2
+    for policy in by_type(aws_plan.resources, "aws:efs/backupPolicy:BackupPolicy"):
+        assert policy["inputs"]["backupPolicy"] == {"status": "ENABLED"}
+
+
+def test_nfs_is_open_only_to_the_node_security_group(aws_plan):
+    rules = by_type(aws_plan.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert rules and all(r["inputs"]["fromPort"] == 2049 == r["inputs"]["toPort"] for r in rules)
+    assert all(r["inputs"]["referencedSecurityGroupId"] == "pangeo-hubs-nodes-id" for r in rules)
+    assert all("cidrIpv4" not in r["inputs"] for r in rules)
+
+
+def test_home_volumes_mount_efs_with_nfs41_options(aws_plan):
+    volumes = by_type(aws_plan.resources, "kubernetes:core/v1:PersistentVolume")
+    options = volumes[0]["inputs"]["spec"]["mountOptions"]
+    assert options == ["nfsvers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2", "noresvport"]
+
+
+def test_irsa_has_an_oidc_provider_and_scratch_roles_trust_one_service_account(aws_plan):
+    (oidc,) = by_type(aws_plan.resources, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert oidc["inputs"]["clientIdLists"] == ["sts.amazonaws.com"]
+    role = named(aws_plan.resources, "aws:iam/role:Role", "prod-scratch-user")
+    condition = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+    assert "system:serviceaccount:prod:user" in condition.values()
+
+
+def test_budget_alerts_at_each_threshold_and_on_forecast(aws_plan):
+    (budget,) = by_type(aws_plan.resources, "aws:budgets/budget:Budget")
+    notes = budget["inputs"]["notifications"]
+    assert [(n["notificationType"], n["threshold"]) for n in notes] == [
+        ("ACTUAL", 50), ("ACTUAL", 80), ("ACTUAL", 100), ("ACTUAL", 120), ("FORECASTED", 100)]
+    assert budget["inputs"]["budgetType"] == "COST" and budget["inputs"]["timeUnit"] == "MONTHLY"
+
+
+def test_every_aws_resource_uses_the_tagged_account_provider(aws_plan):
+    (provider,) = by_type(aws_plan.resources, "pulumi:providers:aws")
+    assert json.loads(provider["inputs"]["defaultTags"])["tags"]["owner"] == "pangeo"
+    custom = [r for r in aws_plan.resources if r["custom"] and r["type"].startswith("aws:")]
+    assert {r["provider"] for r in custom} == {provider["urn"]}
+
+
+def test_scratch_buckets_block_public_access_and_expire(aws_plan):
+    blocks = by_type(aws_plan.resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    assert len(blocks) == 2 and all(all(b["inputs"][k] for k in ("blockPublicAcls", "blockPublicPolicy",
+                                                                   "ignorePublicAcls", "restrictPublicBuckets")) for b in blocks)
+    for lifecycle in by_type(aws_plan.resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"):
+        assert lifecycle["inputs"]["rules"][0]["expiration"]["days"] == 7
+
+
+def test_budget_buckets_iam_and_efs_do_not_wait_on_the_cluster(aws_plan):
+    cluster_urn = by_type(aws_plan.resources, EKS)[0]["urn"]
+    for kind in ("aws:budgets/budget:Budget", "aws:s3/bucket:Bucket", "aws:efs/fileSystem:FileSystem",
+                 "aws:efs/mountTarget:MountTarget", "aws:ec2/eip:Eip"):
+        for resource in by_type(aws_plan.resources, kind):
+            assert cluster_urn not in resource["dependencies"], resource["name"]
+    for name in ("pangeo-hubs-cluster-role", "pangeo-hubs-node-role"):
+        assert not named(aws_plan.resources, "aws:iam/role:Role", name)["dependencies"]
+
+
+def test_proxy_gets_an_nlb_on_static_elastic_ips(aws_plan):
+    release = named(aws_plan.resources, "kubernetes:helm.sh/v3:Release", "prod-jupyterhub")
+    service = release["inputs"]["values"]["proxy"]["service"]
+    assert service["annotations"]["service.beta.kubernetes.io/aws-load-balancer-type"] == "nlb"
+    assert service["annotations"]["service.beta.kubernetes.io/aws-load-balancer-eip-allocations"].count("eipalloc-") == 3
+    assert aws_plan.outputs["hubs"]["prod"]["load_balancer_address"].count(",") == 2
+
+
+def test_cluster_autoscaler_is_pinned_and_uses_irsa(aws_plan):
+    release = named(aws_plan.resources, "kubernetes:helm.sh/v3:Release", "pangeo-hubs-cluster-autoscaler")
+    inputs = release["inputs"]
+    assert inputs["chart"] == "cluster-autoscaler" and inputs["version"]
+    assert inputs["repositoryOpts"]["repo"] == "https://kubernetes.github.io/autoscaler"
+    assert inputs["values"]["rbac"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
+
+
+def test_no_plain_text_secrets_reach_the_plan(aws_plan):
+    text = json.dumps(aws_plan.to_json())
+    assert PLACEHOLDER not in text
+    assert aws_plan.outputs["kubeconfig"] == "[secret]"
+    assert "BEGIN" not in text and "secret_access_key" not in text.lower()
+
+
+def test_kubeconfig_authenticates_with_aws_eks_get_token(aws_plan):
+    (provider,) = by_type(aws_plan.resources, "pulumi:providers:kubernetes")
+    assert provider["inputs"]["kubeconfig"] == "[secret]"
+    from components.cluster.kubeconfig import eks_exec
+    assert eks_exec("c", "us-west-2")["args"][:2] == ["eks", "get-token"]
+
+
+def test_repo_has_the_stack_file_next_to_pulumi_yaml():
+    assert (Path(REPO) / "Pulumi.yaml").exists() and (Path(REPO) / "Pulumi.aws-us-west-2.yaml").exists()
