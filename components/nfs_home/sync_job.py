@@ -169,7 +169,7 @@ def render_sync_job(*, name: str, namespace: str, mode: str, legacy_server: str,
         "restartPolicy": "Never",
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
-        "terminationGracePeriodSeconds": 60,  # rsync saves partial files on SIGTERM
+        "terminationGracePeriodSeconds": 150,  # homesync.sh waits up to 120 s for rsync to save partial files
         "securityContext": {"runAsUser": 0, "runAsGroup": 0, "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": main,
         "volumes": [
