@@ -1,5 +1,6 @@
 """The Pulumi program: validate the whole stack config, then declare the stack for its cloud."""
 
+import importlib
 import json
 
 import pulumi
@@ -8,15 +9,15 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.config import NAMESPACE, ConfigError, StackConfig, parse_stack_config
 
-from . import aws, gcp
 from .cost import monthly_cost
 
-COMPOSITIONS = {"gcp": gcp.build, "aws": aws.build}
+# Imported on use: each cloud's provider SDK takes seconds to import.
+COMPOSITIONS = {"gcp": "infra.gcp", "aws": "infra.aws"}
 
 
 def build(config: StackConfig) -> None:
     """Declare every resource of the stack and export its outputs."""
-    outputs = COMPOSITIONS[config.provider](config)
+    outputs = importlib.import_module(COMPOSITIONS[config.provider]).build(config)
     outputs["monthly_cost_estimate"] = monthly_cost(config)
     for key, value in sorted(outputs.items()):
         pulumi.export(key, value)

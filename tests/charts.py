@@ -44,7 +44,7 @@ def chart_files(name: str, version: str, repository: str) -> tuple[dict, dict]:
 
 def _helm_pull(name: str, version: str, repository: str) -> Path:
     if shutil.which("helm") is None:
-        pytest.skip(f"no chart schema for {name} {version}: {CHARTS} is absent and helm is not installed")
+        pytest.skip(f"no chart schema for {name} {version}: {CHARTS / f'{name}-{version}'} is absent and helm is not installed")
     target = Path(tempfile.mkdtemp())
     subprocess.run(["helm", "pull", name, "--repo", repository, "--version", version, "-d", str(target)], check=True)
     with tarfile.open(next(target.glob("*.tgz"))) as archive:

@@ -10,16 +10,6 @@ from infra.config.migration import Migration
 DEPLOYMENTS = ("hub", "proxy")
 
 
-def desired_replicas(migration: Migration) -> int | None:
-    """0 at cutover; 1 again when cutover is rolled back to sync; otherwise left alone."""
-    previous = migration.previous.phase if migration.previous else "none"
-    if migration.phase == "cutover":
-        return 0
-    if migration.phase == "sync" and previous == "cutover":
-        return 1
-    return None
-
-
 @dataclass(frozen=True)
 class LegacyHubArgs:
     migration: Migration
@@ -31,7 +21,7 @@ class LegacyHub(pulumi.ComponentResource):
     def __init__(self, name: str, args: LegacyHubArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pangeo:index:LegacyHub", name, None, opts)
         legacy = args.migration.legacy_hub
-        replicas = desired_replicas(args.migration)
+        replicas = args.migration.old_hub_replicas()
         self.patches: list[k8s.apps.v1.DeploymentPatch] = []
         if replicas is not None:
             provider = k8s.Provider(

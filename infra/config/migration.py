@@ -73,13 +73,22 @@ class Migration(Base):
     legacy_resources: LegacyResources | None = None
     previous: Previous | None = None
 
+    def old_hub_replicas(self) -> int | None:
+        """0 at cutover; 1 again when cutover is rolled back to sync; otherwise left alone."""
+        previous = self.previous.phase if self.previous else "none"
+        if self.phase == "cutover":
+            return 0
+        if self.phase == "sync" and previous == "cutover":
+            return 1
+        return None
+
     @model_validator(mode="after")
     def _needs_for_phase(self):
         problems = []
         if self.phase != "none" and self.source is None:
             problems.append(("source", f"phase {self.phase!r} needs the legacy NFS source"))
-        if self.phase == "cutover" and self.legacy_hub is None:
-            problems.append(("legacy_hub", "phase 'cutover' needs the old hub's kubeconfig and namespace"))
+        if self.old_hub_replicas() is not None and self.legacy_hub is None:
+            problems.append(("legacy_hub", f"phase {self.phase!r} scales the old hub, so it needs its kubeconfig and namespace"))
         reject(problems)
         return self
 

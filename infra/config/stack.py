@@ -108,6 +108,6 @@ class StackConfig(Base):
             if hub.auth.github.client_secret is None:
                 missing.append(f"hubs.{name}.auth.github.client_secret")
             legacy = hub.migration.legacy_hub
-            if hub.migration.phase == "cutover" and legacy and legacy.kubeconfig is None:
+            if hub.migration.old_hub_replicas() is not None and legacy and legacy.kubeconfig is None:
                 missing.append(f"hubs.{name}.migration.legacy_hub.kubeconfig")
         return missing

@@ -1,11 +1,20 @@
 """Every Helm values document the program declares validates against its pinned upstream chart."""
 
-from components.dask_hub.charts import DASK_GATEWAY, JUPYTERHUB
+import pytest
+
+from components.cluster.eks import AUTOSCALER_CHART
+from components.dask_hub.charts import DASK_GATEWAY, JUPYTERHUB, Chart
+from infra.plan import plan
 from tests.charts import schema_errors
 
 from .graph import of_type
 
-CHARTS = {(c.name, c.version): c for c in (JUPYTERHUB, DASK_GATEWAY)}
+CHARTS = {(c.name, c.version): c for c in (JUPYTERHUB, DASK_GATEWAY, Chart(*AUTOSCALER_CHART))}
+
+
+@pytest.fixture(scope="module")
+def aws_plan():
+    return plan("aws-us-west-2")
 
 
 def releases(plan):
@@ -18,10 +27,24 @@ def test_each_hub_installs_both_pinned_charts(gcp_plan):
     assert pinned == sorted([tuple(JUPYTERHUB), tuple(DASK_GATEWAY)] * 2)
 
 
-def test_every_release_validates_against_its_chart_schema(gcp_plan):
-    for release in releases(gcp_plan):
-        chart = CHARTS[(release["inputs"]["chart"], release["inputs"]["version"])]
-        assert schema_errors(chart, release["inputs"]["values"]) == [], release["name"]
+def validate(result, chart_names):
+    checked = []
+    for release in releases(result):
+        if release["inputs"]["chart"] in chart_names:
+            chart = CHARTS[(release["inputs"]["chart"], release["inputs"]["version"])]
+            assert schema_errors(chart, release["inputs"]["values"]) == [], release["name"]
+            checked.append(release["name"])
+    return checked
+
+
+@pytest.mark.parametrize("stack", ["gcp_plan", "aws_plan"])
+def test_every_hub_release_validates_against_its_chart_schema(stack, request):
+    checked = validate(request.getfixturevalue(stack), {JUPYTERHUB.name, DASK_GATEWAY.name})
+    assert len(checked) == 4
+
+
+def test_cluster_autoscaler_release_validates_against_its_chart(aws_plan):
+    assert validate(aws_plan, {AUTOSCALER_CHART[0]}) == ["pangeo-hubs-cluster-autoscaler"]
 
 
 def test_the_schema_check_catches_a_misspelt_key(gcp_plan):
