@@ -7,6 +7,7 @@ import pulumi
 from infra.config import HubConfig
 
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE, GATEWAY_SERVICE_NAME
+from .groups import authenticator_group_config, group_roles, groups_extra_config
 from .healthcheck import health_check_role
 
 
@@ -106,6 +107,7 @@ def jupyterhub_values(
                     "oauth_callback_url": f"https://{hub.domain}/hub/oauth_callback",
                     "allowed_organizations": sorted(github.allowed_teams),
                     "scope": ["read:org"],
+                    **(authenticator_group_config(hub) if hub.groups else {}),
                 },
             },
             "services": {
@@ -116,7 +118,9 @@ def jupyterhub_values(
             "loadRoles": {
                 "user": {"scopes": ["self", f"access:services!service={GATEWAY_SERVICE_NAME}"]},
                 health_role["name"]: health_role,
+                **group_roles(hub),
             },
+            **({"extraConfig": {"groups": groups_extra_config(hub)}} if hub.groups else {}),
         },
         "singleuser": singleuser,
         "scheduling": {

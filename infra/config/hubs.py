@@ -1,8 +1,8 @@
 """One JupyterHub with Dask: its domain, image, users, profiles, storage and migration."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, StringConstraints, model_validator
 
 from .migration import Migration
 from .types import Base, Domain, Email, Key, reject
@@ -50,6 +50,33 @@ class Auth(Base):
     admins: list[str] = Field(min_length=1, description="GitHub usernames with admin rights.")
 
 
+TEAM = r"^[A-Za-z0-9][-A-Za-z0-9]*:[a-z0-9][-_a-z0-9]*$"
+# JupyterHub scope syntax, e.g. admin:servers or read:users!group=staff; JupyterHub
+# itself checks the names at start-up (and the tests against the real one).
+SCOPE = r"^[a-z][-a-z:]*[a-z](![a-z]+=[-_.A-Za-z0-9]+)?$"
+
+
+class Group(Base):
+    """A set of users and what they may do, managed here rather than in Kubernetes.
+
+    Membership comes from GitHub teams (read at each login) and explicit usernames."""
+
+    github_teams: list[Annotated[str, StringConstraints(pattern=TEAM)]] = Field(
+        default_factory=list, description="`org:team` slugs whose members belong to the group."
+    )
+    members: list[str] = Field(default_factory=list, description="GitHub usernames that belong to the group.")
+    admin: bool = Field(False, description="Members administer the hub.")
+    scopes: list[Annotated[str, StringConstraints(pattern=SCOPE)]] = Field(
+        default_factory=list, description="Extra JupyterHub scopes granted to members, e.g. admin:servers."
+    )
+
+    @model_validator(mode="after")
+    def _has_members(self):
+        if not self.github_teams and not self.members:
+            reject([("members", "a group needs github_teams or members")])
+        return self
+
+
 class Profile(Base):
     """A server size users pick at spawn time."""
 
@@ -59,6 +86,9 @@ class Profile(Base):
     cpu: float = Field(gt=0, description="Guaranteed and limit CPUs.")
     memory_gb: float = Field(gt=0, description="Guaranteed and limit memory in GB.")
     default: bool = False
+    groups: list[Key] = Field(
+        default_factory=list, description="Only members of these groups (and admins) see it; empty: everyone."
+    )
 
 
 # The smallest size each storage tier can be created with.
@@ -106,6 +136,7 @@ class HubConfig(Base):
     image: Image
     auth: Auth
     profiles: dict[Key, Profile] = Field(min_length=1)
+    groups: dict[Key, Group] = Field(default_factory=dict, description="Groups of users by name.")
     home: Home = Home()
     scratch: Scratch = Scratch()
     idle_timeout_minutes: int = Field(60, ge=5, le=7 * 24 * 60, description="Idle servers are culled.")
@@ -119,5 +150,15 @@ class HubConfig(Base):
         problems = []
         if len(defaults) > 1:
             problems.append(("profiles", f"only one profile may be the default, got {', '.join(defaults)}"))
+        for slug, profile in self.profiles.items():
+            problems += [
+                (f"profiles.{slug}.groups", f"unknown group {group!r}; groups: {', '.join(self.groups) or 'none'}")
+                for group in profile.groups
+                if group not in self.groups
+            ]
+            if profile.default and profile.groups:
+                problems.append((f"profiles.{slug}.default", "the default profile must be open to everyone"))
+        if not any(not p.groups for p in self.profiles.values()):
+            problems.append(("profiles", "at least one profile must be open to everyone"))
         reject(problems)
         return self
