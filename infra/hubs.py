@@ -5,6 +5,7 @@ from typing import Callable
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.binder_hub import BinderHub, BinderHubArgs
 from components.cluster import Cluster
 from components.dask_hub import DaskHub, DaskHubArgs
 from components.legacy.gcp import home_deletable
@@ -23,7 +24,8 @@ def declare_hubs(
     adopt_legacy: LegacyFactory | None = None,
 ) -> dict[str, tuple[DaskHub, NFSHome]]:
     """Each hub gets a namespace named after it (shared by its home, charts and jobs),
-    home storage, a DaskHub and, while it migrates, the old deployment's resources."""
+    home storage, a DaskHub, a BinderHub if enabled and, while it migrates, the old
+    deployment's resources."""
     worker_pool = next(p for p in config.cluster.node_pools.values() if p.purpose == "worker")
     hubs = {}
     for name, hub in config.hubs.items():
@@ -38,6 +40,9 @@ def declare_hubs(
         if hub.migration.legacy_resources and adopt_legacy:
             adopt_legacy(name, hub)
         home = make_home(name, hub, namespace.metadata.name, stopped)
+        binder = None
+        if hub.binder.enabled:
+            binder = BinderHub(name, BinderHubArgs(namespace=namespace.metadata.name, cluster=cluster), opts=cloud_opts)
         daskhub = DaskHub(
             name,
             DaskHubArgs(
@@ -49,6 +54,7 @@ def declare_hubs(
                 client_secret=hub.auth.github.client_secret.get_secret_value(),
                 pool_names=list(config.cluster.node_pools),
                 home_synced=[home.sync_jobs.final] if home.sync_jobs.final else [],
+                binder=binder,
             ),
             opts=cloud_opts,
         )

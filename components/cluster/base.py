@@ -31,6 +31,16 @@ class PublicAddress:
     service_values: dict
 
 
+@dataclass(frozen=True)
+class ImageRegistry:
+    """Where a hub's image builder pushes, and the push credentials it uses."""
+
+    image_prefix: pulumi.Output[str]
+    server: str
+    username: str
+    password: pulumi.Output[str]
+
+
 class Cluster(pulumi.ComponentResource):
     """A Kubernetes cluster with node pools by purpose, ready for hubs."""
 
@@ -51,6 +61,10 @@ class Cluster(pulumi.ComponentResource):
 
     def public_address(self, name: str, *, parent: pulumi.Resource) -> PublicAddress:
         """A stable address for a hub's proxy load balancer."""
+        raise NotImplementedError
+
+    def image_registry(self, name: str, *, parent: pulumi.Resource) -> ImageRegistry:
+        """A registry the cluster's nodes can pull from, with credentials to push to it."""
         raise NotImplementedError
 
     def dns_record(

@@ -1,5 +1,6 @@
 """A GKE cluster: VPC, hardened control plane, node pools by purpose, workload identity."""
 
+import base64
 from dataclasses import dataclass
 
 import pulumi
@@ -8,7 +9,7 @@ import pulumi_kubernetes as k8s
 
 from infra.config import ClusterConfig, GcpCloud, NodePool
 
-from .base import DNS_TTL, Cluster, PublicAddress, ScratchBucket
+from .base import DNS_TTL, Cluster, ImageRegistry, PublicAddress, ScratchBucket
 from .kubeconfig import exec_kubeconfig, gke_exec
 from .node_roles import node_labels, node_taints
 
@@ -165,6 +166,30 @@ class GkeCluster(Cluster):
             opts=pulumi.ResourceOptions(parent=parent),
         )
         return PublicAddress(address=address.address, record_type="A", service_values={"loadBalancerIP": address.address})
+
+    def image_registry(self, name, *, parent):
+        opts = pulumi.ResourceOptions(parent=parent)
+        repository = gcp.artifactregistry.Repository(
+            f"{name}-images", repository_id=f"{name}-binder", location=self._region, format="DOCKER",
+            description=f"Images built by {name}'s binder", opts=opts,
+        )
+        pusher = gcp.serviceaccount.Account(
+            f"{name}-image-pusher", account_id=f"{name}-binder-push"[:30], display_name=f"{name} binder image pusher",
+            opts=opts,
+        )
+        gcp.artifactregistry.RepositoryIamMember(
+            f"{name}-image-push", repository=repository.name, location=self._region,
+            role="roles/artifactregistry.writer", member=pusher.member, opts=opts,
+        )
+        # The build pods push with a JSON key (`_json_key`), the form binderhub-service takes.
+        key = gcp.serviceaccount.Key(f"{name}-image-pusher-key", service_account_id=pusher.name, opts=opts)
+        server = f"{self._region}-docker.pkg.dev"
+        return ImageRegistry(
+            image_prefix=pulumi.Output.format("{0}/{1}/{2}/", server, self._project, repository.repository_id),
+            server=f"https://{server}",
+            username="_json_key",
+            password=pulumi.Output.secret(key.private_key.apply(lambda k: base64.b64decode(k).decode())),
+        )
 
     def dns_record(self, name, *, zone, domain, address, opts):
         return gcp.dns.RecordSet(

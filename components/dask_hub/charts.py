@@ -1,12 +1,6 @@
 """The Helm charts a DaskHub installs, pinned; the daskhub meta-chart is these two side by side."""
 
-from typing import NamedTuple
-
-
-class Chart(NamedTuple):
-    name: str
-    version: str
-    repository: str
+from components.helm import Chart
 
 
 JUPYTERHUB = Chart("jupyterhub", "4.4.0", "https://jupyterhub.github.io/helm-chart/")

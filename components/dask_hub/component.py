@@ -6,12 +6,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components.binder_hub import BinderHub
 from components.cluster import Cluster
 from components.cluster.base import DNS_TTL
 from infra.config import HubConfig
 from infra.config.machines import Machine
 
-from .charts import DASK_GATEWAY, GATEWAY_RELEASE, JUPYTERHUB, Chart
+from components.helm import Chart
+
+from .charts import DASK_GATEWAY, GATEWAY_RELEASE, JUPYTERHUB
 from .gateway_values import gateway_values
 from .health_job import DEADLINE, SCRIPT, render_health_job
 from .jupyterhub_values import HEALTH_CHECK_USER, HubSecrets, jupyterhub_values
@@ -29,6 +32,7 @@ class DaskHubArgs:
     client_secret: pulumi.Input[str]
     pool_names: list[str]
     home_synced: list[pulumi.Resource] = field(default_factory=list)
+    binder: BinderHub | None = None
 
 
 class DaskHub(pulumi.ComponentResource):
@@ -70,6 +74,7 @@ class DaskHub(pulumi.ComponentResource):
             scratch_prefix=pulumi.Output.concat(scratch.url, "/$(JUPYTERHUB_USER)") if scratch else None,
             service_account=USER_SERVICE_ACCOUNT,
             proxy_service=public.service_values,
+            binder_image_pattern=args.binder.image_pattern if args.binder else None,
         )
         depends = pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[account])
         self.jupyterhub = self._release(name, "jupyterhub", JUPYTERHUB, args.namespace, hub_values, depends)

@@ -6,6 +6,10 @@ import pulumi
 
 from infra.config import HubConfig
 
+from components.binder_hub.charts import SERVICE_NAME as BINDER_SERVICE
+from components.binder_hub.charts import SERVICE_URL as BINDER_URL
+from components.binder_hub.values import image_option
+
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE, GATEWAY_SERVICE_NAME
 from .groups import authenticator_group_config, group_roles, groups_extra_config
 from .healthcheck import health_check_role
@@ -28,9 +32,11 @@ class HubSecrets:
     client_secret: pulumi.Input[str]
 
 
-def profile_list(hub: HubConfig, pool_selectors: dict[str, dict[str, str]]) -> list[dict]:
+def profile_list(hub: HubConfig, pool_selectors: dict[str, dict[str, str]], options: dict | None = None) -> list[dict]:
     profiles = []
-    for slug, p in hub.profiles.items():
+    # Smallest first: the engine hands object config over with its keys sorted by
+    # name, so the order written in the stack file can't be the order users see.
+    for slug, p in sorted(hub.profiles.items(), key=lambda item: (item[1].memory_gb, item[1].cpu, item[0])):
         memory = f"{p.memory_gb:g}G"
         profiles.append({
             "display_name": p.display_name,
@@ -44,6 +50,7 @@ def profile_list(hub: HubConfig, pool_selectors: dict[str, dict[str, str]]) -> l
                 "mem_limit": memory,
                 "node_selector": pool_selectors[p.node_pool],
             },
+            **({"profile_options": options} if options else {}),
         })
     return profiles
 
@@ -74,9 +81,12 @@ def jupyterhub_values(
     scratch_prefix: pulumi.Input[str] | None,
     service_account: str,
     proxy_service: dict,
+    binder_image_pattern: pulumi.Input[str] | None = None,
 ) -> dict:
+    """`binder_image_pattern`: set when the hub has a binder; users may launch images matching it."""
     github = hub.auth.github
     health_role = health_check_role(HEALTH_CHECK_SERVICE, user=HEALTH_CHECK_USER)
+    user_services = [GATEWAY_SERVICE_NAME, *([BINDER_SERVICE] if binder_image_pattern else [])]
     singleuser = {
         "image": {"name": hub.image.name, "tag": hub.image.tag},
         "defaultUrl": "/lab",
@@ -85,7 +95,10 @@ def jupyterhub_values(
         # nodes already block the instance's own metadata credentials.
         "cloudMetadata": {"blockWithIptables": False},
         "extraEnv": dask_environment(scratch_prefix),
-        "profileList": profile_list(hub, pool_selectors),
+        "profileList": profile_list(
+            hub, pool_selectors,
+            image_option(f"{hub.image.name}:{hub.image.tag}", binder_image_pattern) if binder_image_pattern else None,
+        ),
         **home,
     }
     return {
@@ -113,10 +126,11 @@ def jupyterhub_values(
             "services": {
                 GATEWAY_SERVICE_NAME: {"apiToken": secrets.gateway_token, "url": f"http://{GATEWAY_SERVICE}", "display": False},
                 HEALTH_CHECK_SERVICE: {"apiToken": secrets.health_check_token},
+                **({BINDER_SERVICE: {"url": BINDER_URL, "display": False}} if binder_image_pattern else {}),
             },
-            # Every user may reach the gateway; JupyterHub's default user role is `self` alone.
+            # Users may reach the gateway (and binder); JupyterHub's default user role is `self` alone.
             "loadRoles": {
-                "user": {"scopes": ["self", f"access:services!service={GATEWAY_SERVICE_NAME}"]},
+                "user": {"scopes": ["self", *(f"access:services!service={s}" for s in user_services)]},
                 health_role["name"]: health_role,
                 **group_roles(hub),
             },

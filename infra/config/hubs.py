@@ -114,6 +114,12 @@ class Scratch(Base):
     retention_days: int = Field(7, ge=1, le=365, description="Objects are deleted after this many days.")
 
 
+class Binder(Base):
+    """Binder as a feature of this hub: users build images from repositories and launch them."""
+
+    enabled: bool = Field(False, description="Run binderhub-service beside the hub, with its own image registry.")
+
+
 class Dns(Base):
     """Who points the hub's domain at its load balancer."""
 
@@ -141,6 +147,7 @@ class HubConfig(Base):
     scratch: Scratch = Scratch()
     idle_timeout_minutes: int = Field(60, ge=5, le=7 * 24 * 60, description="Idle servers are culled.")
     letsencrypt_email: Email = Field(description="Let's Encrypt contact for the hub's HTTPS certificate.")
+    binder: Binder = Binder()
     dns: Dns = Dns()
     migration: Migration = Migration()
 

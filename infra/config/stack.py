@@ -76,6 +76,8 @@ class StackConfig(Base):
                     problems.append((f"{path}.home.capacity_gb", f"must be at least {minimum} for {hub.home.tier}, got {hub.home.capacity_gb}"))
             problems += self._profile_problems(path, hub)
             problems += transition_problems(path, hub.migration, hub.home.tier)
+            if hub.binder.enabled and self.provider != "gcp":
+                problems.append((f"{path}.binder.enabled", "is only implemented on gcp (an Artifact Registry to push to)"))
             if hub.migration.legacy_resources and self.provider != "gcp":
                 problems.append((f"{path}.migration.legacy_resources",
                                  "adopting old resources is only implemented on gcp"))

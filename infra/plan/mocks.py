@@ -5,6 +5,7 @@ cloud would compute (IPs, e-mails, URLs) get fixed, documentation-range values,
 so a plan is deterministic.
 """
 
+import base64
 import hashlib
 from typing import Any, NamedTuple
 
@@ -47,6 +48,10 @@ def _computed(typ: str, name: str, inputs: dict) -> dict:
         email = f"{inputs['accountId']}@{project}.iam.gserviceaccount.com"
         return {"email": email, "member": f"serviceAccount:{email}",
                 "name": f"projects/{project}/serviceAccounts/{email}"}
+    if typ == "gcp:serviceaccount/key:Key":
+        return {"privateKey": base64.b64encode(b'{"type": "service_account", "private_key": "mock"}').decode()}
+    if typ == "gcp:artifactregistry/repository:Repository":
+        return {"name": inputs["repositoryId"]}
     if typ == "gcp:storage/bucket:Bucket":
         return {"url": f"gs://{inputs['name']}"}
     if typ == "gcp:compute/address:Address":

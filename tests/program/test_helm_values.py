@@ -3,13 +3,15 @@
 import pytest
 
 from components.cluster.eks import AUTOSCALER_CHART
-from components.dask_hub.charts import DASK_GATEWAY, JUPYTERHUB, Chart
+from components.binder_hub.charts import BINDERHUB_SERVICE
+from components.dask_hub.charts import DASK_GATEWAY, JUPYTERHUB
+from components.helm import Chart
 from infra.plan import plan
 from tests.charts import schema_errors
 
 from .graph import of_type
 
-CHARTS = {(c.name, c.version): c for c in (JUPYTERHUB, DASK_GATEWAY, Chart(*AUTOSCALER_CHART))}
+CHARTS = {(c.name, c.version): c for c in (JUPYTERHUB, DASK_GATEWAY, BINDERHUB_SERVICE, Chart(*AUTOSCALER_CHART))}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +26,7 @@ def releases(plan):
 def test_each_hub_installs_both_pinned_charts(gcp_plan):
     pinned = sorted((r["inputs"]["chart"], r["inputs"]["version"], r["inputs"]["repositoryOpts"]["repo"])
                     for r in releases(gcp_plan))
-    assert pinned == sorted([tuple(JUPYTERHUB), tuple(DASK_GATEWAY)] * 2)
+    assert pinned == sorted([tuple(JUPYTERHUB), tuple(DASK_GATEWAY)] * 2 + [tuple(BINDERHUB_SERVICE)])
 
 
 def validate(result, chart_names):
@@ -39,8 +41,9 @@ def validate(result, chart_names):
 
 @pytest.mark.parametrize("stack", ["gcp_plan", "aws_plan"])
 def test_every_hub_release_validates_against_its_chart_schema(stack, request):
-    checked = validate(request.getfixturevalue(stack), {JUPYTERHUB.name, DASK_GATEWAY.name})
-    assert len(checked) == 4
+    checked = validate(request.getfixturevalue(stack), {JUPYTERHUB.name, DASK_GATEWAY.name, BINDERHUB_SERVICE.name})
+    # gcp's staging hub has binder enabled
+    assert len(checked) == (5 if stack == "gcp_plan" else 4)
 
 
 def test_cluster_autoscaler_release_validates_against_its_chart(aws_plan):

@@ -1,0 +1,5 @@
+"""BinderHub: Binder as a feature flag on any hub (binderhub-service beside JupyterHub)."""
+
+from .component import BinderHub, BinderHubArgs
+
+__all__ = ["BinderHub", "BinderHubArgs"]
