@@ -119,6 +119,7 @@ def main() -> None:
                     help="assumed metadata round trip per file and side on NFS (ms)")
     ap.add_argument("--final-parallel", type=int, default=8, help="--parallel assumed for the real final pass")
     ap.add_argument("--write", metavar="FILE", help="insert/replace the benchmark section in FILE")
+    ap.add_argument("--label", default="small files", help="names the tree, and its section in FILE")
     a = ap.parse_args()
     pars = [int(x) for x in a.parallel.split(",") if x]
 
@@ -182,7 +183,8 @@ def main() -> None:
     print(md)
     if a.write:
         path = Path(a.write)
-        write_section(path, "homesync-bench", "Home directory sync (homesync.sh)", md)
+        key = "homesync-bench-" + "-".join(a.label.split())
+        write_section(path, key, f"Home directory sync (homesync.sh), {a.label}", md)
         print(f"updated {path}", file=sys.stderr)
 
 

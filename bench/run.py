@@ -12,8 +12,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", type=Path, required=True)
     target = str(parser.parse_args().write.resolve())
-    for script in ("bench_plan.py", "bench_homesync.py"):
-        subprocess.run([sys.executable, str(HERE / script), "--write", target], check=True)
+    runs = [
+        ["bench_plan.py"],
+        # Many small files: the metadata walk dominates, the worst case for the final pass.
+        ["bench_homesync.py"],
+        # Pangeo's shape scaled down 200 times: ~1M files and 2-5 TB become 5k files and ~10 GB.
+        ["bench_homesync.py", "--users", "50", "--files-per-user", "100", "--large", "50", "--large-mb", "200",
+         "--label", "Pangeo-shaped"],
+    ]
+    for script, *args in runs:
+        subprocess.run([sys.executable, str(HERE / script), *args, "--write", target], check=True)
 
 
 if __name__ == "__main__":
