@@ -8,7 +8,6 @@ does for a newcomer: imports of the provider SDKs included.
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-
 # Short enough that a cutover or its rollback reaches users within minutes.
 DNS_TTL = 300
 

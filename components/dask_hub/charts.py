@@ -2,7 +2,6 @@
 
 from components.helm import Chart
 
-
 JUPYTERHUB = Chart("jupyterhub", "4.4.0", "https://jupyterhub.github.io/helm-chart/")
 DASK_GATEWAY = Chart("dask-gateway", "2026.3.0", "https://helm.dask.org/")
 

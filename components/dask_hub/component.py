@@ -9,10 +9,9 @@ import pulumi_random as random
 from components.binder_hub import BinderHub
 from components.cluster import Cluster
 from components.cluster.base import DNS_TTL
+from components.helm import Chart
 from infra.config import HubConfig
 from infra.config.machines import Machine
-
-from components.helm import Chart
 
 from .charts import DASK_GATEWAY, GATEWAY_RELEASE, JUPYTERHUB
 from .gateway_values import gateway_values

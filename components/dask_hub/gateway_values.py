@@ -1,9 +1,8 @@
 """Values for the dask-gateway chart, authenticated by and served through the hub."""
 
+from components.cluster.node_roles import dask_selector, tolerations
 from infra.config import HubConfig
 from infra.config.machines import RESERVED_FRACTION, Machine
-
-from components.cluster.node_roles import dask_selector, tolerations
 
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME, HUB_API
 

@@ -4,16 +4,14 @@ from dataclasses import dataclass
 
 import pulumi
 
-from infra.config import HubConfig
-
 from components.binder_hub.charts import SERVICE_NAME as BINDER_SERVICE
 from components.binder_hub.charts import SERVICE_URL as BINDER_URL
 from components.binder_hub.values import image_option
+from infra.config import HubConfig
 
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE, GATEWAY_SERVICE_NAME
 from .groups import authenticator_group_config, group_roles, groups_extra_config
 from .healthcheck import health_check_role
-
 
 # The service the cutover health check authenticates as, and the one user it may touch.
 HEALTH_CHECK_SERVICE = "health-check"

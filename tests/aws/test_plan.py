@@ -3,10 +3,10 @@
 import json
 from pathlib import Path
 
+from aws_support import by_type, named
+
 from infra.config import parse_stack_config, read_stack_file
 from infra.plan.run import PLACEHOLDER, REPO
-
-from aws_support import by_type, named
 
 EKS = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

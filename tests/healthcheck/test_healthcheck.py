@@ -6,7 +6,6 @@ import re
 import urllib.request
 
 import pytest
-
 from hc_support import BROKEN_USERS, PROBE_USER, TEST_USER, free_port, healthcheck
 
 

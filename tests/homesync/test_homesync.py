@@ -16,10 +16,18 @@ import threading
 import time
 
 import pytest
-
 from homesync_tree import (
-    IS_ROOT, SCRIPT, WORK_NAME, b, compare, diff_snapshots, make_tree, run,
-    run_raw, snapshot, xattr_support,
+    IS_ROOT,
+    SCRIPT,
+    WORK_NAME,
+    b,
+    compare,
+    diff_snapshots,
+    make_tree,
+    run,
+    run_raw,
+    snapshot,
+    xattr_support,
 )
 
 pytestmark = [

@@ -2,8 +2,8 @@
 
 import pytest
 
-from components.cluster.eks import AUTOSCALER_CHART
 from components.binder_hub.charts import BINDERHUB_SERVICE
+from components.cluster.eks import AUTOSCALER_CHART
 from components.dask_hub.charts import DASK_GATEWAY, JUPYTERHUB
 from components.helm import Chart
 from infra.plan import plan

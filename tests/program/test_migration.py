@@ -8,7 +8,7 @@ from infra.plan import plan
 from infra.plan.diff import diff_plans
 from infra.plan.run import REPO
 
-from .graph import by_urn, one, waits_on
+from .graph import one, waits_on
 
 LEGACY_GCP = {
     "project": "pangeo-old-project",
