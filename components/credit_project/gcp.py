@@ -45,19 +45,14 @@ class GcpCreditProject(CreditProject):
             self.project_id, number = created.project_id, created.number
         else:
             self.project_id = pulumi.Output.from_input(project.id)
-            number = gcp.organizations.get_project_output(project_id=project.id, opts=pulumi.InvokeOptions(parent=self)).number
+            number = gcp.organizations.get_project_output(
+                project_id=project.id, opts=pulumi.InvokeOptions(parent=self)
+            ).number
 
-        provider_args = dict(
-            project=self.project_id,
-            region=args.region,
-            default_labels=credits.labels,
-            # Budgets and other billing-scoped APIs need a quota project.
-            user_project_override=True,
-            billing_project=self.project_id,
-        )
-        # Only enables the APIs; everything else uses `self.provider`, which waits for
-        # them, so no resource of the stack can race its API being switched on.
-        bootstrap = gcp.Provider(f"{name}-gcp-bootstrap", **provider_args, opts=child)
+        base = dict(project=self.project_id, region=args.region, default_labels=credits.labels)
+        # Only enables the APIs, so it can't bill them to the project yet; everything
+        # else uses `self.provider`, which waits for them, so no resource races its API.
+        bootstrap = gcp.Provider(f"{name}-gcp-bootstrap", **base, opts=child)
         self.services = [
             gcp.projects.Service(
                 f"{name}-api-{api}", service=f"{api}.googleapis.com", disable_on_destroy=False,
@@ -66,7 +61,12 @@ class GcpCreditProject(CreditProject):
             for api in SERVICES
         ]
         self.provider = gcp.Provider(
-            f"{name}-gcp", **provider_args, opts=pulumi.ResourceOptions(parent=self, depends_on=self.services)
+            f"{name}-gcp",
+            **base,
+            # Budgets and other billing-scoped APIs need a quota project.
+            user_project_override=True,
+            billing_project=self.project_id,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.services),
         )
         channels = [
             gcp.monitoring.NotificationChannel(

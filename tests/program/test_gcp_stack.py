@@ -122,3 +122,10 @@ def test_creation_estimate_stays_within_ten_percent_of_the_unavoidable_chain(gcp
     assert estimates["unavoidable_chain_minutes"] == 12.8
     assert estimates["critical_path_minutes"] <= 1.1 * estimates["unavoidable_chain_minutes"]
     assert estimates["critical_path"][-1].endswith("-jupyterhub")
+
+
+def test_apis_are_enabled_without_billing_them_to_the_project_they_enable(gcp_plan):
+    bootstrap = one(gcp_plan, "pulumi:providers:gcp", "pangeo-hubs-gcp-bootstrap")["inputs"]
+    ready = one(gcp_plan, "pulumi:providers:gcp", "pangeo-hubs-gcp")["inputs"]
+    assert "userProjectOverride" not in bootstrap
+    assert ready["userProjectOverride"] == "true" and ready["billingProject"] == "pangeo-hubs-gcp"
