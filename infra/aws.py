@@ -1,7 +1,5 @@
 """The aws stack: an account provider with a budget, an EKS cluster and EFS-backed DaskHubs."""
 
-import pulumi
-
 from components.cluster.eks import EksCluster, EksClusterArgs
 from components.credit_project.aws import AwsCreditProject, AwsCreditProjectArgs
 from components.nfs_home.efs import EfsHome, EfsHomeArgs
@@ -15,7 +13,7 @@ def build(config: StackConfig) -> dict:
     credits = AwsCreditProject(config.cluster.name, AwsCreditProjectArgs(credits=config.credits, region=cloud.region))
     # Components take the account provider for their AWS children; no depends_on, so
     # nothing waits on the budget.
-    on_account = pulumi.ResourceOptions(providers=[credits.provider])
+    on_account = credits.provider_opts
     cluster = EksCluster(config.cluster.name, EksClusterArgs(config=config.cluster, cloud=cloud), opts=on_account)
 
     def efs(name, hub, namespace, legacy_stopped):

@@ -80,5 +80,5 @@ class AwsCreditProject(CreditProject):
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[policy]),
         )
         self.budget_id = self.budget.id
-        self.provider_opts = pulumi.ResourceOptions(provider=self.provider)
+        self.provider_opts = pulumi.ResourceOptions(providers=[self.provider])
         self.register_outputs({"budget_id": self.budget_id})
