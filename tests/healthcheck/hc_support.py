@@ -9,6 +9,7 @@ environment (also forwarded to spawned servers and dask processes), so
 teardown can find and kill anything that survived a graceful shutdown.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -63,6 +64,17 @@ def start(cmd, cwd, log, marker):
                             start_new_session=True)
     proc.log, proc.logf = log, logf
     return proc
+
+
+@contextlib.contextmanager
+def serving(command, tmp, marker, health_url, config="jupyterhub_config.py", log="jupyterhub.log"):
+    """Runs BIN/command with its config file in tmp until the block ends, once health_url answers."""
+    proc = start([str(BIN / command), "-f", str(tmp / config)], tmp, tmp / log, marker)
+    try:
+        wait_http(health_url, proc)
+        yield proc
+    finally:
+        stop(proc, marker)
 
 
 def stop(proc, marker):
@@ -176,14 +188,9 @@ def pre_spawn_hook(spawner):
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 """
     (tmp / "jupyterhub_config.py").write_text(config)
-    proc = start([str(BIN / "jupyterhub"), "-f", str(tmp / "jupyterhub_config.py")],
-                 tmp, tmp / "jupyterhub.log", marker)
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/hub/api/", proc)
+    with serving("jupyterhub", tmp, marker, f"{url}/hub/api/") as proc:
         yield Hub(url=url, api_url=f"{url}/hub/api", tokens=tokens, log=proc.log, tmp=tmp)
-    finally:
-        stop(proc, marker)
 
 
 @pytest.fixture(scope="session")
@@ -209,14 +216,10 @@ c.JupyterHubAuthenticator.jupyterhub_api_token = "{hub.tokens['dask-gateway']}"
 c.JupyterHubAuthenticator.jupyterhub_service_name = "dask-gateway"
 """
     (tmp / "dask_gateway_config.py").write_text(config)
-    proc = start([str(BIN / "dask-gateway-server"), "-f", str(tmp / "dask_gateway_config.py")],
-                 tmp, tmp / "dask-gateway.log", marker)
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/api/health", proc)
+    with serving("dask-gateway-server", tmp, marker, f"{url}/api/health", config="dask_gateway_config.py",
+                 log="dask-gateway.log") as proc:
         yield Hub(url=url, log=proc.log)
-    finally:
-        stop(proc, marker)
 
 
 @pytest.fixture

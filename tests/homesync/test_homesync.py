@@ -525,10 +525,17 @@ def test_errors(tmp_path, args, message):
     assert diff_snapshots(before, snapshot(tmp_path / "S", with_ctime=True), max_report=0) == []
 
 
-def test_unreadable_source(public_dir):
+@pytest.fixture
+def as_nobody():
+    """The command prefix that runs the script as an unprivileged user."""
     prefix = _setpriv()
     if prefix is None:
         pytest.skip("needs root and setpriv to run the script as an unprivileged user")
+    return prefix
+
+
+def test_unreadable_source(public_dir, as_nobody):
+    prefix = as_nobody
     src = os.path.join(public_dir, "src")
     os.makedirs(os.path.join(src, "alice"))
     os.chmod(src, 0o700)  # root-owned, nobody cannot read it
@@ -538,10 +545,8 @@ def test_unreadable_source(public_dir):
     assert "is not readable" in p.stderr
 
 
-def test_unwritable_destination_as_unprivileged_user(public_dir):
-    prefix = _setpriv()
-    if prefix is None:
-        pytest.skip("needs root and setpriv to run the script as an unprivileged user")
+def test_unwritable_destination_as_unprivileged_user(public_dir, as_nobody):
+    prefix = as_nobody
     src = os.path.join(public_dir, "src")
     os.makedirs(os.path.join(src, "alice"))
     dst = os.path.join(public_dir, "dst")
