@@ -162,9 +162,9 @@ def test_bad_transitions_are_refused_before_anything_is_declared(stack, phase, p
     assert any(line.startswith(message) for line in error.value.problems), error.value.problems
 
 
+# Only gcp adopts old resources: Pangeo's AWS hub starts fresh (config refuses legacy_resources there).
+@pytest.mark.parametrize("stack", ["gcp"], indirect=True)
 def test_old_gcp_resources_are_adopted_as_they_are_and_the_old_home_is_backed_up_before_deletion(stack, phases):
-    if stack[0] != "gcp":
-        pytest.skip("only gcp adopts old resources: Pangeo's AWS hub starts fresh")
     sync, cutover, decommission = phases["sync"], phases["cutover"], phases["decommission"]
     cluster = one(sync, "gcp:container/cluster:Cluster", "prod-legacy-cluster")
     assert cluster["import_id"] == "projects/pangeo-old-project/locations/us-central1-b/clusters/pangeo"
@@ -180,9 +180,8 @@ def test_old_gcp_resources_are_adopted_as_they_are_and_the_old_home_is_backed_up
     assert backup["inputs"]["location"] == "us-central1"
 
 
+@pytest.mark.parametrize("stack", ["gcp"], indirect=True)
 def test_removing_an_old_home_marked_for_deletion_without_its_backup_is_refused(stack):
-    if stack[0] != "gcp":
-        pytest.skip("only gcp adopts old resources")
     with pytest.raises(ConfigError, match="legacy_resources.home: was set to be deleted after a backup"):
         phase_plan(stack, "decommission", "cutover", "hubs.prod.migration.previous.legacy_home_deletable=true",
                    "hubs.prod.migration.legacy_resources.home=null")
