@@ -89,9 +89,14 @@ def jupyterhub_values(
         "image": {"name": hub.image.name, "tag": hub.image.tag},
         "defaultUrl": "/lab",
         "serviceAccountName": service_account,
-        # Workload identity (GKE) and IRSA (EKS) need the pod to reach its credentials;
-        # nodes already block the instance's own metadata credentials.
+        # Workload identity (GKE) serves pod credentials at the metadata address; the
+        # node's own credentials are already out of reach (GKE_METADATA, IMDSv2 hop limit 1).
         "cloudMetadata": {"blockWithIptables": False},
+        "networkPolicy": {
+            "egressAllowRules": {"cloudMetadataServer": True},
+            # The chart's policy denies private addresses; the gateway's proxy is one.
+            "egress": [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}]}],
+        },
         "extraEnv": dask_environment(scratch_prefix),
         "profileList": profile_list(
             hub, pool_selectors,

@@ -109,3 +109,9 @@ def test_gateway_options_refuse_an_image_without_tag(cluster_options):
     with pytest.raises(ValueError, match="image must include a tag"):
         result = options.get_configuration(options.parse_options({"image": "pangeo/pangeo-notebook"}), user=None)
         asyncio.run(result) if asyncio.iscoroutine(result) else result
+
+
+def test_user_pods_may_reach_the_gateway_and_their_credentials_but_no_other_private_address(hub_values):
+    policy = hub_values["singleuser"]["networkPolicy"]
+    assert policy["egress"] == [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}]}]
+    assert policy["egressAllowRules"] == {"cloudMetadataServer": True}  # privateIPs stays at the chart's false
