@@ -23,6 +23,8 @@ def binderhub_values(*, image_prefix, server: str, username: str, password) -> d
         },
         "buildPodsRegistryCredentials": {"server": server, "username": username, "password": password},
         "nodeSelector": {"hub.jupyter.org/node-purpose": "core"},
+        # BinderHub authenticates users through the hub API, open only to pods labelled so.
+        "podLabels": {"hub.jupyter.org/network-access-hub": "true"},
         "dockerApi": {"nodeSelector": user_nodes, "tolerations": tolerations("user")},
     }
 

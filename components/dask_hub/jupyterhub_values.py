@@ -113,6 +113,12 @@ def jupyterhub_values(
         },
         "hub": {
             "cookieSecret": secrets.cookie_secret,
+            # The gateway checks users' tokens against the hub API, which the chart's
+            # policy opens only to pods labelled for it; the gateway chart can't label its pods.
+            "networkPolicy": {"ingress": [{
+                "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}],
+                "ports": [{"port": 8081}],
+            }]},
             "config": {
                 "JupyterHub": {"authenticator_class": "github"},
                 "Authenticator": {"admin_users": sorted(hub.auth.admins), "enable_auth_state": True},

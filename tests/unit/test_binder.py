@@ -79,6 +79,7 @@ def test_binderhub_runs_api_only_under_the_hub_and_pushes_to_the_registry():
     assert values["config"]["BinderHub"] == {"base_url": "/services/binder/", "use_registry": True,
                                              "image_prefix": PREFIX, "enable_api_only_mode": True}
     assert values["buildPodsRegistryCredentials"]["username"] == "_json_key"
+    assert values["podLabels"] == {"hub.jupyter.org/network-access-hub": "true"}
 
 
 def test_image_option_defaults_to_the_hubs_image():

@@ -115,3 +115,9 @@ def test_user_pods_may_reach_the_gateway_and_their_credentials_but_no_other_priv
     policy = hub_values["singleuser"]["networkPolicy"]
     assert policy["egress"] == [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}]}]
     assert policy["egressAllowRules"] == {"cloudMetadataServer": True}  # privateIPs stays at the chart's false
+
+
+def test_the_gateway_may_reach_the_hub_api(hub_values):
+    (rule,) = hub_values["hub"]["networkPolicy"]["ingress"]
+    assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}]
+    assert rule["ports"] == [{"port": 8081}]
