@@ -25,7 +25,8 @@ def render_health_job(*, name: str, namespace: str, image: str, configmap: str, 
             "backoffLimit": 0,
             "activeDeadlineSeconds": DEADLINE,
             "template": {
-                "metadata": {"labels": labels},
+                # Let the chart's network policies admit it to the proxy, like a user's server.
+                "metadata": {"labels": {**labels, "hub.jupyter.org/network-access-proxy-http": "true"}},
                 "spec": {
                     "restartPolicy": "Never",
                     "automountServiceAccountToken": False,
