@@ -185,3 +185,10 @@ def test_removing_an_old_home_marked_for_deletion_without_its_backup_is_refused(
     with pytest.raises(ConfigError, match="legacy_resources.home: was set to be deleted after a backup"):
         phase_plan(stack, "decommission", "cutover", "hubs.prod.migration.previous.legacy_home_deletable=true",
                    "hubs.prod.migration.legacy_resources.home=null")
+
+
+@pytest.mark.parametrize("stack", ["aws-us-west-2"], indirect=True)
+def test_aws_points_the_domain_at_every_elastic_ip_through_route53(stack, phases):
+    record = one(phases["cutover"], "aws:route53/record:Record", "prod-dns")["inputs"]
+    assert record["zoneId"] == "Z0123456789ABC" and record["ttl"] == 300 and record["type"] == "A"
+    assert record["records"] == phases["cutover"].outputs["hubs"]["prod"]["load_balancer_address"].split(",")
