@@ -2,14 +2,14 @@
 
 import pulumi
 
-from components.cluster.node_roles import tolerations
+from components.cluster.node_roles import hub_selector, tolerations
 
 from .charts import SERVICE_NAME
 
 
 def binderhub_values(*, image_prefix, server: str, username: str, password) -> dict:
     """API-only BinderHub under the hub's /services/binder, pushing to the hub's registry."""
-    user_nodes = {"hub.jupyter.org/node-purpose": "user"}
+    user_nodes = hub_selector("user")
     return {
         "config": {
             "BinderHub": {
@@ -22,7 +22,7 @@ def binderhub_values(*, image_prefix, server: str, username: str, password) -> d
             "KubernetesBuildExecutor": {"node_selector": user_nodes},
         },
         "buildPodsRegistryCredentials": {"server": server, "username": username, "password": password},
-        "nodeSelector": {"hub.jupyter.org/node-purpose": "core"},
+        "nodeSelector": hub_selector("core"),
         # BinderHub authenticates users through the hub API, open only to pods labelled so.
         "podLabels": {"hub.jupyter.org/network-access-hub": "true"},
         "dockerApi": {"nodeSelector": user_nodes, "tolerations": tolerations("user")},

@@ -12,7 +12,7 @@ from infra.config import AwsCloud, ClusterConfig, NodePool
 
 from .base import DNS_TTL, Cluster, PublicAddress, ScratchBucket
 from .kubeconfig import eks_exec, exec_kubeconfig
-from .node_roles import node_labels, node_taints
+from .node_roles import hub_selector, node_labels, node_taints
 
 AUTOSCALER_CHART = ("cluster-autoscaler", "9.46.6", "https://kubernetes.github.io/autoscaler")
 # Root CA of EKS's OIDC endpoints. IAM trusts them through its own CA library and
@@ -309,7 +309,7 @@ class EksCluster(Cluster):
                                             "annotations": {"eks.amazonaws.com/role-arn": scaler_role.arn}}},
                 "extraArgs": {"balance-similar-node-groups": True, "skip-nodes-with-local-storage": False,
                               "expander": "least-waste"},
-                "nodeSelector": {"hub.jupyter.org/node-purpose": "core"},
+                "nodeSelector": hub_selector("core"),
             },
             opts=on_cluster,
         )

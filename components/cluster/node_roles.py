@@ -35,5 +35,10 @@ def tolerations(purpose: Purpose) -> list[dict[str, str]]:
     return [{**taint, "operator": "Equal"} for taint in _TAINTS[purpose]]
 
 
+def hub_selector(purpose: Literal["core", "user"]) -> dict[str, str]:
+    """Selects the nodes the jupyterhub chart schedules core or user pods on."""
+    return {"hub.jupyter.org/node-purpose": purpose}
+
+
 def dask_selector(role: Literal["scheduler", "worker"]) -> dict[str, str]:
     return {"k8s.dask.org/node-purpose": role}

@@ -118,7 +118,7 @@ class DaskHub(pulumi.ComponentResource):
         )
         manifest = render_health_job(
             name=f"health-check-{args.hub.migration.sync_generation}", namespace=name,
-            image=f"{args.hub.image.name}:{args.hub.image.tag}", configmap="health-check", token_secret="health-check",
+            image=args.hub.image.ref, configmap="health-check", token_secret="health-check",
             user=HEALTH_CHECK_USER, labels=labels,
         )
         return k8s.batch.v1.Job(

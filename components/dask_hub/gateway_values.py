@@ -1,6 +1,6 @@
 """Values for the dask-gateway chart, authenticated by and served through the hub."""
 
-from components.cluster.node_roles import dask_selector, tolerations
+from components.cluster.node_roles import dask_selector, hub_selector, tolerations
 from infra.config import HubConfig
 from infra.config.machines import RESERVED_FRACTION, Machine
 
@@ -45,7 +45,7 @@ def cluster_options_config(hub: HubConfig, worker_machine: Machine) -> str:
         max_cores=max_cores,
         default_memory=min(8.0, max_memory),
         max_memory=max_memory,
-        default_image=f"{hub.image.name}:{hub.image.tag}",
+        default_image=hub.image.ref,
         idle_seconds=hub.idle_timeout_minutes * 60,
     )
 
@@ -59,7 +59,7 @@ def _pod_config(role: str, service_account: str, tolerate: str) -> dict:
 
 
 def gateway_values(hub: HubConfig, *, api_token, service_account: str, worker_machine: Machine) -> dict:
-    core = {"nodeSelector": {"hub.jupyter.org/node-purpose": "core"}}
+    core = {"nodeSelector": hub_selector("core")}
     return {
         "gateway": {
             "prefix": GATEWAY_PREFIX,

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from components.cluster.node_roles import hub_selector
+
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE
 
 SCRIPT = Path(__file__).with_name("healthcheck.py")
@@ -30,7 +32,7 @@ def render_health_job(*, name: str, namespace: str, image: str, configmap: str, 
                 "spec": {
                     "restartPolicy": "Never",
                     "automountServiceAccountToken": False,
-                    "nodeSelector": {"hub.jupyter.org/node-purpose": "core"},
+                    "nodeSelector": hub_selector("core"),
                     "securityContext": {"runAsUser": 1000, "runAsNonRoot": True},
                     "containers": [{
                         "name": "healthcheck",

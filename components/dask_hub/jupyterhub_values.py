@@ -100,7 +100,7 @@ def jupyterhub_values(
         "extraEnv": dask_environment(scratch_prefix),
         "profileList": profile_list(
             hub, pool_selectors,
-            image_option(f"{hub.image.name}:{hub.image.tag}", binder_image_pattern) if binder_image_pattern else None,
+            image_option(hub.image.ref, binder_image_pattern) if binder_image_pattern else None,
         ),
         **home,
     }

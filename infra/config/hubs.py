@@ -14,6 +14,10 @@ class Image(Base):
     name: str = Field(pattern=r"^[a-z0-9][-a-z0-9./_]*[a-z0-9]$", description="Image repository.")
     tag: str = Field(pattern=r"^[A-Za-z0-9_][-A-Za-z0-9_.]{0,127}$", description="Pinned tag.")
 
+    @property
+    def ref(self) -> str:
+        return f"{self.name}:{self.tag}"
+
     @model_validator(mode="after")
     def _pinned(self):
         if self.tag == "latest":
