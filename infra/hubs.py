@@ -8,6 +8,7 @@ import pulumi_kubernetes as k8s
 from components.binder_hub import BinderHub, BinderHubArgs
 from components.cluster import Cluster
 from components.dask_hub import DaskHub, DaskHubArgs
+from components.labels import PART_OF
 from components.legacy.gcp import home_deletable
 from components.legacy.hub import LegacyHub, LegacyHubArgs
 from components.nfs_home import NFSHome
@@ -31,7 +32,7 @@ def declare_hubs(
     for name, hub in config.hubs.items():
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={"name": name, "labels": {"app.kubernetes.io/part-of": "pangeo-hubs"}},
+            metadata={"name": name, "labels": PART_OF},
             opts=pulumi.ResourceOptions(provider=cluster.provider),
         )
         stopped = []

@@ -8,6 +8,7 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime.sync_await import _sync_await
 
 from infra.config import NAMESPACE, ConfigError, StackConfig, parse_stack_config
+from infra.config.migration import Previous
 
 from .cost import monthly_cost
 
@@ -33,7 +34,7 @@ def load_config(values: dict) -> StackConfig:
     missing = config.secrets_missing()
     if missing:
         raise ConfigError([
-            f"pangeo-hubs:{path}: secret is not set; run: pulumi config set --secret --path '{path}'" for path in missing
+            f"{NAMESPACE}:{path}: secret is not set; run: pulumi config set --secret --path '{path}'" for path in missing
         ])
     return config
 
@@ -55,7 +56,7 @@ def with_previous(values: dict, completed: dict) -> dict:
         migration = hub.setdefault("migration", {}) if isinstance(hub, dict) else None
         if isinstance(migration, dict) and "previous" not in migration and name in completed:
             last = completed[name]
-            migration["previous"] = {k: last[k] for k in ("phase", "home_tier", "legacy_home_deletable") if k in last}
+            migration["previous"] = {k: last[k] for k in Previous.model_fields if k in last}
     return {**values, f"{NAMESPACE}:hubs": hubs}
 
 

@@ -10,6 +10,7 @@ from components.binder_hub import BinderHub
 from components.cluster import Cluster
 from components.cluster.base import DNS_TTL
 from components.helm import Chart
+from components.labels import labels
 from infra.config import HubConfig
 from infra.config.machines import Machine
 
@@ -107,19 +108,19 @@ class DaskHub(pulumi.ComponentResource):
     def _health_check(self, name: str, args: DaskHubArgs, token) -> k8s.batch.v1.Job:
         """Checks the new hub after the final home sync, and before DNS moves to it."""
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.cluster.provider)
-        labels = {"app.kubernetes.io/part-of": "pangeo-hubs", "app.kubernetes.io/component": "health-check"}
+        job_labels = labels("health-check")
         script = k8s.core.v1.ConfigMap(
-            f"{name}-health-check-script", metadata={"name": "health-check", "namespace": args.namespace, "labels": labels},
+            f"{name}-health-check-script", metadata={"name": "health-check", "namespace": args.namespace, "labels": job_labels},
             data={"healthcheck.py": SCRIPT.read_text()}, opts=on_cluster,
         )
         secret = k8s.core.v1.Secret(
-            f"{name}-health-check-token", metadata={"name": "health-check", "namespace": args.namespace, "labels": labels},
+            f"{name}-health-check-token", metadata={"name": "health-check", "namespace": args.namespace, "labels": job_labels},
             string_data={"token": token}, opts=on_cluster,
         )
         manifest = render_health_job(
             name=f"health-check-{args.hub.migration.sync_generation}", namespace=name,
             image=args.hub.image.ref, configmap="health-check", token_secret="health-check",
-            user=HEALTH_CHECK_USER, labels=labels,
+            user=HEALTH_CHECK_USER, labels=job_labels,
         )
         return k8s.batch.v1.Job(
             f"{name}-health-check", metadata=manifest["metadata"], spec=manifest["spec"],

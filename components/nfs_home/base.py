@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.labels import PART_OF
 from infra.config import HubConfig
 
 from .migration import declare_sync_jobs
@@ -34,7 +35,7 @@ class NFSHome(pulumi.ComponentResource):
 
     def _mount(self, name: str, args: HomeArgs, *, server, path: str, mount_options: list[str], storage) -> None:
         """Binds the export to the hub's namespace, then registers the outputs."""
-        labels = {"app.kubernetes.io/part-of": "pangeo-hubs", "pangeo.io/hub": name}
+        labels = {**PART_OF, "pangeo.io/hub": name}
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[storage])
         volume = k8s.core.v1.PersistentVolume(
             f"{name}-home-pv", **persistent_volume(f"{name}-home-nfs", server, path, mount_options, labels), opts=on_cluster

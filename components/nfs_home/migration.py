@@ -5,6 +5,7 @@ from typing import NamedTuple
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.labels import labels
 from infra.config.migration import Migration
 
 from .sync_job import read_script, render_script_configmap, render_sync_job
@@ -33,8 +34,8 @@ def declare_sync_jobs(
     phase, source = migration.phase, migration.source
     if phase == "none":
         return SyncJobs(None, None)
-    labels = {"app.kubernetes.io/part-of": "pangeo-hubs", "app.kubernetes.io/component": "home-sync"}
-    script = render_script_configmap("home-sync-script", namespace, read_script(), labels)
+    job_labels = labels("home-sync")
+    script = render_script_configmap("home-sync-script", namespace, read_script(), job_labels)
     configmap = k8s.core.v1.ConfigMap(
         f"{name}-sync-script", metadata=script["metadata"], data=script["data"],
         opts=pulumi.ResourceOptions(parent=parent, provider=provider),
@@ -45,7 +46,7 @@ def declare_sync_jobs(
             name=f"home-sync-{mode}-{migration.sync_generation}", namespace=namespace, mode=mode,
             legacy_server=source.server, legacy_path=source.path, home_claim=CLAIM_NAME,
             configmap_name="home-sync-script", parallel=migration.parallel, deadline_seconds=deadline,
-            labels=labels, **RESOURCES,
+            labels=job_labels, **RESOURCES,
         )
         return k8s.batch.v1.Job(
             f"{name}-sync-{mode}",

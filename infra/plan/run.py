@@ -18,7 +18,7 @@ from .estimates import estimate
 from .mocks import PlanMocks, RecordingMonitor, Registration
 
 REPO = Path(__file__).resolve().parents[2]
-PROJECT = "pangeo-hubs"
+PROJECT = NAMESPACE  # the project is named after its config namespace
 PLACEHOLDER = "plan-placeholder"
 
 
