@@ -7,7 +7,7 @@ import pulumi_kubernetes as k8s
 
 from components.cluster import Cluster
 
-from .charts import BINDERHUB_SERVICE, RELEASE, SERVICE_NAME, SERVICE_URL
+from .charts import BINDERHUB_SERVICE, RELEASE
 from .values import binderhub_values, launchable_images
 
 
@@ -38,6 +38,4 @@ class BinderHub(pulumi.ComponentResource):
         )
         self.image_prefix = registry.image_prefix
         self.image_pattern = registry.image_prefix.apply(launchable_images)
-        self.service_name = SERVICE_NAME
-        self.service_url = SERVICE_URL
         self.register_outputs({"image_prefix": self.image_prefix})
