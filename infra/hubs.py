@@ -9,7 +9,6 @@ from components.binder_hub import BinderHub, BinderHubArgs
 from components.cluster import Cluster
 from components.dask_hub import DaskHub, DaskHubArgs
 from components.labels import PART_OF
-from components.legacy.gcp import home_deletable
 from components.legacy.hub import LegacyHub, LegacyHubArgs
 from components.nfs_home import NFSHome
 from infra.config import HubConfig, StackConfig
@@ -87,6 +86,6 @@ def migration_outputs(config: StackConfig, hubs: dict[str, tuple[DaskHub, NFSHom
             "sync_generation_verified": migration.sync_generation if home.sync_jobs.final else None,
             "completed_at": last_job.status.completion_time if last_job else None,
             "home_tier": config.hubs[name].home.tier,
-            "legacy_home_deletable": home_deletable(migration),
+            "legacy_home_deletable": migration.legacy_home_deletable(),
         }
     return outputs

@@ -22,16 +22,6 @@ def _region(location: str) -> str:
     return location.rsplit("-", 1)[0] if location.count("-") == 2 else location
 
 
-def home_deletable(migration: Migration) -> bool:
-    """True when the old home will be deleted by the next (decommission) update.
-
-    State keeps retain_on_delete from the last update, so it is cleared only in
-    the cutover update, and only when the operator asked for delete-after-backup.
-    """
-    home = migration.legacy_resources and migration.legacy_resources.home
-    return bool(home and home.delete_after_backup and migration.phase == "cutover")
-
-
 @dataclass(frozen=True)
 class LegacyGcpArgs:
     migration: Migration
@@ -48,7 +38,7 @@ class LegacyGcpDeployment(pulumi.ComponentResource):
         provider = gcp.Provider(f"{name}-legacy-gcp", project=legacy.project, opts=pulumi.ResourceOptions(parent=self))
         self.backup = None
         if migration.phase != "decommission":
-            self._adopt(name, legacy, provider, home_deletable(migration))
+            self._adopt(name, legacy, provider, migration.legacy_home_deletable())
         elif migration.phase == "decommission" and legacy.home and legacy.home.delete_after_backup:
             home = legacy.home
             self.backup = gcp.filestore.Backup(

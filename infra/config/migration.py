@@ -82,6 +82,15 @@ class Migration(Base):
             return 1
         return None
 
+    def legacy_home_deletable(self) -> bool:
+        """True when the old home will be deleted by the next (decommission) update.
+
+        State keeps retain_on_delete from the last update, so it is cleared only in
+        the cutover update, and only when the operator asked for delete-after-backup.
+        """
+        home = self.legacy_resources and self.legacy_resources.home
+        return bool(home and home.delete_after_backup and self.phase == "cutover")
+
     @model_validator(mode="after")
     def _needs_for_phase(self):
         problems = []
