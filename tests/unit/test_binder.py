@@ -59,7 +59,7 @@ def test_users_can_launch_an_image_their_binder_built(staging, kubeconfig):
     profiles = staging["singleuser"]["profileList"]
     built = f"{PREFIX}binder-2dexamples-2drequirements:50533eb"
     assert launched_image(profiles, profile="small", **{"image--unlisted-choice": built}) == built
-    assert launched_image(profiles, profile="small", image="default") == "pangeo/pangeo-notebook:2024.04.08"
+    assert launched_image(profiles, profile="small", image="default") == "pangeo/pangeo-notebook:2024.06.21"
 
 
 def test_images_from_anywhere_else_are_refused(staging, kubeconfig):

@@ -4,14 +4,14 @@ from components.dask_hub.health_job import render_health_job
 
 
 def job():
-    return render_health_job(name="health-check-2", namespace="prod", image="pangeo/pangeo-notebook:2024.04.08",
+    return render_health_job(name="health-check-2", namespace="prod", image="pangeo/pangeo-notebook:2024.06.21",
                              configmap="health-check", token_secret="health-check", user="pangeo-health-check",
                              labels={"app.kubernetes.io/component": "health-check"})
 
 
 def test_runs_the_check_in_the_users_image_against_the_in_cluster_proxy():
     (container,) = job()["spec"]["template"]["spec"]["containers"]
-    assert container["image"] == "pangeo/pangeo-notebook:2024.04.08"
+    assert container["image"] == "pangeo/pangeo-notebook:2024.06.21"
     command = container["command"]
     assert command[:2] == ["python", "/opt/healthcheck/healthcheck.py"]
     assert command[command.index("--hub-url") + 1] == "http://proxy-http:8000"

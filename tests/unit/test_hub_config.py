@@ -89,14 +89,14 @@ def test_gateway_options_default_to_the_users_image_and_fit_the_worker_machine(c
     options = cluster_options.Backend.cluster_options
     assert isinstance(options, Options)
     spec = {field["field"]: field for field in options.get_specification()}
-    assert spec["image"]["default"] == "pangeo/pangeo-notebook:2024.04.08"
+    assert spec["image"]["default"] == "pangeo/pangeo-notebook:2024.06.21"
     assert spec["worker_cores"]["spec"]["max"] == 14.4 and spec["worker_memory"]["spec"]["max"] == 115.2
     assert cluster_options.ClusterConfig.idle_timeout == 3600
 
 
 def test_gateway_options_handler_yields_kube_cluster_config(cluster_options):
     options = cluster_options.Backend.cluster_options
-    parsed = options.parse_options({"worker_cores": 4, "worker_memory": 16, "image": "pangeo/pangeo-notebook:2024.04.08"})
+    parsed = options.parse_options({"worker_cores": 4, "worker_memory": 16, "image": "pangeo/pangeo-notebook:2024.06.21"})
     result = options.get_configuration(parsed, user=None)
     result = asyncio.run(result) if asyncio.iscoroutine(result) else result
     assert set(result) - {"image", "worker_cores", "worker_cores_limit", "worker_memory", "environment"} == set()
