@@ -42,7 +42,10 @@ def declare_hubs(
         home = make_home(name, hub, namespace.metadata.name, stopped)
         binder = None
         if hub.binder.enabled:
-            binder = BinderHub(name, BinderHubArgs(namespace=namespace.metadata.name, cluster=cluster), opts=cloud_opts)
+            binder = BinderHub(
+                name, BinderHubArgs(namespace=namespace.metadata.name, cluster=cluster, domain=hub.domain),
+                opts=cloud_opts,
+            ).service
         daskhub = DaskHub(
             name,
             DaskHubArgs(

@@ -1,5 +1,5 @@
 """BinderHub: Binder as a feature flag on any hub (binderhub-service beside JupyterHub)."""
 
-from .component import BinderHub, BinderHubArgs
+from .component import BinderHub, BinderHubArgs, BinderService
 
-__all__ = ["BinderHub", "BinderHubArgs"]
+__all__ = ["BinderHub", "BinderHubArgs", "BinderService"]

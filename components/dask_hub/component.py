@@ -6,7 +6,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.binder_hub import BinderHub
+from components.binder_hub import BinderService
 from components.cluster import Cluster
 from components.cluster.base import DNS_TTL
 from components.helm import Chart
@@ -14,7 +14,7 @@ from components.labels import labels
 from infra.config import HubConfig
 from infra.config.machines import Machine
 
-from .charts import DASK_GATEWAY, GATEWAY_RELEASE, JUPYTERHUB
+from .charts import DASK_GATEWAY, JUPYTERHUB, HubReleases
 from .gateway_values import gateway_values
 from .health_job import DEADLINE, SCRIPT, render_health_job
 from .jupyterhub_values import HEALTH_CHECK_USER, HubSecrets, jupyterhub_values
@@ -32,7 +32,7 @@ class DaskHubArgs:
     client_secret: pulumi.Input[str]
     pool_names: list[str]
     home_synced: list[pulumi.Resource] = field(default_factory=list)
-    binder: BinderHub | None = None
+    binder: BinderService | None = None
 
 
 class DaskHub(pulumi.ComponentResource):
@@ -41,6 +41,7 @@ class DaskHub(pulumi.ComponentResource):
     def __init__(self, name: str, args: DaskHubArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pangeo:index:DaskHub", name, None, opts)
         hub, cluster = args.hub, args.cluster
+        releases = HubReleases(name)
         on_cluster = pulumi.ResourceOptions(parent=self, provider=cluster.provider)
 
         secrets = HubSecrets(
@@ -68,25 +69,30 @@ class DaskHub(pulumi.ComponentResource):
 
         hub_values = jupyterhub_values(
             hub,
+            releases=releases,
             secrets=secrets,
             pool_selectors={pool: cluster.node_selector(pool) for pool in args.pool_names},
             home=args.home_values,
             scratch_prefix=pulumi.Output.concat(scratch.url, "/$(JUPYTERHUB_USER)") if scratch else None,
             service_account=USER_SERVICE_ACCOUNT,
             proxy_service=public.service_values,
-            binder_image_pattern=args.binder.image_pattern if args.binder else None,
+            binder=args.binder,
         )
         depends = pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[account])
-        self.jupyterhub = self._release(name, "jupyterhub", JUPYTERHUB, args.namespace, hub_values, depends)
+        self.jupyterhub = self._release(
+            f"{name}-jupyterhub", releases.jupyterhub, JUPYTERHUB, args.namespace, hub_values, depends
+        )
         self.gateway = self._release(
-            name, GATEWAY_RELEASE, DASK_GATEWAY, args.namespace,
+            f"{name}-dask-gateway", releases.gateway, DASK_GATEWAY, args.namespace,
             gateway_values(hub, api_token=secrets.gateway_token, service_account=USER_SERVICE_ACCOUNT,
-                           worker_machine=args.worker_machine),
+                           worker_machine=args.worker_machine, scratch_url=scratch.url if scratch else None),
             depends,
         )
 
         cutting_over = hub.migration.phase in ("cutover", "decommission")
-        self.health_check = self._health_check(name, args, secrets.health_check_token) if cutting_over else None
+        self.health_check = (
+            self._health_check(name, args, releases, secrets.health_check_token) if cutting_over else None
+        )
         # A migrating hub's domain still serves the old hub until cutover has checked the new one.
         self.dns_record = None
         if hub.dns.mode == "cloud" and (hub.migration.source is None or cutting_over):
@@ -105,7 +111,7 @@ class DaskHub(pulumi.ComponentResource):
             "dns": self.dns,
         })
 
-    def _health_check(self, name: str, args: DaskHubArgs, token) -> k8s.batch.v1.Job:
+    def _health_check(self, name: str, args: DaskHubArgs, releases: HubReleases, token) -> k8s.batch.v1.Job:
         """Checks the new hub after the final home sync, and before DNS moves to it."""
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.cluster.provider)
         job_labels = labels("health-check")
@@ -120,7 +126,7 @@ class DaskHub(pulumi.ComponentResource):
         manifest = render_health_job(
             name=f"health-check-{args.hub.migration.sync_generation}", namespace=name,
             image=args.hub.image.ref, configmap="health-check", token_secret="health-check",
-            user=HEALTH_CHECK_USER, labels=job_labels,
+            user=HEALTH_CHECK_USER, labels=job_labels, gateway_proxy=releases.gateway_proxy,
         )
         return k8s.batch.v1.Job(
             f"{name}-health-check", metadata=manifest["metadata"], spec=manifest["spec"],
@@ -135,9 +141,9 @@ class DaskHub(pulumi.ComponentResource):
         """A 32-byte hex secret kept in state, so it survives every later update."""
         return random.RandomBytes(f"{name}-{role}", length=32, opts=pulumi.ResourceOptions(parent=self)).hex
 
-    def _release(self, name, release, chart: Chart, namespace, values, opts) -> k8s.helm.v3.Release:
+    def _release(self, resource_name, release, chart: Chart, namespace, values, opts) -> k8s.helm.v3.Release:
         return k8s.helm.v3.Release(
-            f"{name}-{release}",
+            resource_name,
             name=release,
             namespace=namespace,
             chart=chart.name,

@@ -3,22 +3,23 @@
 from pathlib import Path
 
 from components.cluster.node_roles import hub_selector
+from components.z2jh import PROXY_HTTP
 
-from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE
+from .charts import GATEWAY_PREFIX
 
 SCRIPT = Path(__file__).with_name("healthcheck.py")
 SCRIPT_DIR = "/opt/healthcheck"
 # In-cluster addresses: the domain may still point at the old hub during cutover.
-HUB_URL = "http://proxy-http:8000"
+HUB_URL = PROXY_HTTP
 DEADLINE = 30 * 60
 
 
 def render_health_job(*, name: str, namespace: str, image: str, configmap: str, token_secret: str,
-                      user: str, labels: dict) -> dict:
+                      user: str, labels: dict, gateway_proxy: str) -> dict:
     """Runs healthcheck.py in the hub's own user image, which has Python and dask_gateway."""
     command = [
         "python", f"{SCRIPT_DIR}/healthcheck.py", "--hub-url", HUB_URL,
-        "--gateway-url", f"{HUB_URL}{GATEWAY_PREFIX}", "--gateway-proxy-address", f"gateway://{GATEWAY_SERVICE}:80",
+        "--gateway-url", f"{HUB_URL}{GATEWAY_PREFIX}", "--gateway-proxy-address", f"gateway://{gateway_proxy}:80",
         "--user", user, "--workers", "2", "--timeout", "600",
     ]
     return {

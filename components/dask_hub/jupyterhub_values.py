@@ -4,18 +4,22 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.binder_hub.charts import SERVICE_NAME as BINDER_SERVICE
-from components.binder_hub.charts import SERVICE_URL as BINDER_URL
+from components.binder_hub import BinderService
 from components.binder_hub.values import image_option
 from infra.config import HubConfig
 
-from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE, GATEWAY_SERVICE_NAME
+from components.z2jh import PROXY_HTTP
+
+from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME, HubReleases
 from .groups import authenticator_group_config, group_roles, groups_extra_config
 from .healthcheck import health_check_role
 
 # The service the cutover health check authenticates as, and the one user it may touch.
 HEALTH_CHECK_SERVICE = "health-check"
 HEALTH_CHECK_USER = "pangeo-health-check"
+# Pangeo's and 2i2c's hubs give a spawn 10 minutes: a new user node and a
+# multi-GB image pull take several.
+START_TIMEOUT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -53,14 +57,14 @@ def profile_list(hub: HubConfig, pool_selectors: dict[str, dict[str, str]], opti
     return profiles
 
 
-def dask_environment(scratch_prefix: pulumi.Input[str] | None) -> dict:
+def dask_environment(releases: HubReleases, scratch_prefix: pulumi.Input[str] | None) -> dict:
     """Environment that points the dask-gateway client at this hub's gateway.
 
     These are the variables the daskhub chart sets; workers default to the user's own image.
     """
     env = {
-        "DASK_GATEWAY__ADDRESS": f"http://proxy-http:8000{GATEWAY_PREFIX}",
-        "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://{GATEWAY_SERVICE}:80",
+        "DASK_GATEWAY__ADDRESS": f"{PROXY_HTTP}{GATEWAY_PREFIX}",
+        "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://{releases.gateway_proxy}:80",
         "DASK_GATEWAY__PUBLIC_ADDRESS": f"{GATEWAY_PREFIX}/",
         "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
         "DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE": "{JUPYTER_IMAGE_SPEC}",
@@ -70,21 +74,31 @@ def dask_environment(scratch_prefix: pulumi.Input[str] | None) -> dict:
     return env
 
 
+def server_token_scopes(user_services: list[str]) -> list[str]:
+    """Scopes of the notebook's own JUPYTERHUB_API_TOKEN: the `server` role's, plus the
+    services users reach from a notebook, which check their callers' tokens.
+
+    The hub gives the token only those of them the user holds.
+    """
+    return ["access:servers!server", "users:activity!user", *(f"access:services!service={s}" for s in user_services)]
+
+
 def jupyterhub_values(
     hub: HubConfig,
     *,
+    releases: HubReleases,
     secrets: HubSecrets,
     pool_selectors: dict[str, dict[str, str]],
     home: dict,
     scratch_prefix: pulumi.Input[str] | None,
     service_account: str,
     proxy_service: dict,
-    binder_image_pattern: pulumi.Input[str] | None = None,
+    binder: BinderService | None = None,
 ) -> dict:
-    """`binder_image_pattern`: set when the hub has a binder; users may launch images matching it."""
+    """`binder`: set when the hub has a binder; users may launch the images it builds."""
     github = hub.auth.github
     health_role = health_check_role(HEALTH_CHECK_SERVICE, user=HEALTH_CHECK_USER)
-    user_services = [GATEWAY_SERVICE_NAME, *([BINDER_SERVICE] if binder_image_pattern else [])]
+    user_services = [GATEWAY_SERVICE_NAME, *([binder.name] if binder else [])]
     singleuser = {
         "image": {"name": hub.image.name, "tag": hub.image.tag},
         "defaultUrl": "/lab",
@@ -97,10 +111,10 @@ def jupyterhub_values(
             # The chart's policy denies private addresses; the gateway's proxy is one.
             "egress": [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}]}],
         },
-        "extraEnv": dask_environment(scratch_prefix),
+        "extraEnv": dask_environment(releases, scratch_prefix),
+        "startTimeout": START_TIMEOUT_SECONDS,
         "profileList": profile_list(
-            hub, pool_selectors,
-            image_option(hub.image.ref, binder_image_pattern) if binder_image_pattern else None,
+            hub, pool_selectors, image_option(hub.image.ref, binder.image_pattern) if binder else None,
         ),
         **home,
     }
@@ -123,6 +137,7 @@ def jupyterhub_values(
                 "JupyterHub": {"authenticator_class": "github"},
                 "Authenticator": {"admin_users": sorted(hub.auth.admins), "enable_auth_state": True},
                 "CryptKeeper": {"keys": [secrets.crypt_key]},
+                "Spawner": {"server_token_scopes": server_token_scopes(user_services)},
                 "GitHubOAuthenticator": {
                     "client_id": github.client_id,
                     "client_secret": secrets.client_secret,
@@ -133,9 +148,11 @@ def jupyterhub_values(
                 },
             },
             "services": {
-                GATEWAY_SERVICE_NAME: {"apiToken": secrets.gateway_token, "url": f"http://{GATEWAY_SERVICE}", "display": False},
+                GATEWAY_SERVICE_NAME: {
+                    "apiToken": secrets.gateway_token, "url": f"http://{releases.gateway_proxy}", "display": False,
+                },
                 HEALTH_CHECK_SERVICE: {"apiToken": secrets.health_check_token},
-                **({BINDER_SERVICE: {"url": BINDER_URL, "display": False}} if binder_image_pattern else {}),
+                **({binder.name: binder.hub_service} if binder else {}),
             },
             # Users may reach the gateway (and binder); JupyterHub's default user role is `self` alone.
             "loadRoles": {

@@ -118,6 +118,19 @@ class Scratch(Base):
     retention_days: int = Field(7, ge=1, le=365, description="Objects are deleted after this many days.")
 
 
+class DaskLimits(Base):
+    """What one user may run on the hub's dask-gateway; each cluster gets an equal share."""
+
+    max_clusters_per_user: int = Field(2, ge=1, le=20, description="Active clusters one user may hold.")
+    max_cores_per_user: float = Field(128, gt=0, le=4096, description="Worker and scheduler cores of all a user's clusters.")
+    max_memory_gb_per_user: float = Field(
+        1024, gt=0, le=32768, description="Worker and scheduler memory (GiB) of all a user's clusters."
+    )
+    idle_timeout_minutes: int = Field(
+        30, ge=5, le=24 * 60, description="A cluster with no client connected for this long is shut down."
+    )
+
+
 class Binder(Base):
     """Binder as a feature of this hub: users build images from repositories and launch them."""
 
@@ -150,6 +163,7 @@ class HubConfig(Base):
     home: Home = Home()
     scratch: Scratch = Scratch()
     idle_timeout_minutes: int = Field(60, ge=5, le=7 * 24 * 60, description="Idle servers are culled.")
+    dask: DaskLimits = DaskLimits()
     letsencrypt_email: Email = Field(description="Let's Encrypt contact for the hub's HTTPS certificate.")
     binder: Binder = Binder()
     dns: Dns = Dns()

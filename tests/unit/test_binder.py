@@ -10,21 +10,29 @@ import pytest
 import yaml
 from kubespawner import KubeSpawner
 
-from components.binder_hub.values import binderhub_values, image_option, launchable_images
+from jupyterhub.services.auth import HubOAuth
+from traitlets.config import Config
+
+from components.binder_hub import BinderService
+from components.binder_hub.values import binderhub_values, hub_service, image_option, launchable_images
+from components.dask_hub.charts import HubReleases
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
 from infra.config import ConfigError, parse_stack_config, read_stack_file, set_key
 
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = "us-central1-docker.pkg.dev/pangeo-hubs-gcp/staging-binder/"
+DOMAIN = "staging.us-central1-b.gcp.pangeo.io"
 
 
 @pytest.fixture(scope="module")
 def staging():
     config = parse_stack_config(read_stack_file(REPO / "Pulumi.gcp.yaml"))
     selectors = {pool: {"cloud.google.com/gke-nodepool": pool} for pool in config.cluster.node_pools}
+    binder = BinderService(name="binder", hub_service=hub_service(domain=DOMAIN, api_token="binder-token"),
+                           image_pattern=launchable_images(PREFIX))
     return jupyterhub_values(
-        config.hubs["staging"], secrets=HubSecrets(*"abcdef"), pool_selectors=selectors, home={},
-        scratch_prefix=None, service_account="user", proxy_service={}, binder_image_pattern=launchable_images(PREFIX),
+        config.hubs["staging"], releases=HubReleases("staging"), secrets=HubSecrets(*"abcdef"), pool_selectors=selectors,
+        home={}, scratch_prefix=None, service_account="user", proxy_service={}, binder=binder,
     )
 
 
@@ -68,18 +76,46 @@ def test_images_from_anywhere_else_are_refused(staging, kubeconfig):
                        **{"image--unlisted-choice": "docker.io/someone/miner:latest"})
 
 
-def test_binder_is_a_hub_service_every_user_may_reach(staging):
-    assert staging["hub"]["services"]["binder"] == {"url": "http://binderhub-service", "display": False}
+def test_images_that_only_look_like_the_registry_are_refused(staging, kubeconfig):
+    """The registry's dots are literal: `pkgXdev` is somebody else's host."""
+    lookalike = PREFIX.replace("pkg.dev", "pkgXdev") + "miner:1"
+    with pytest.raises(ValueError, match="failed validation regex"):
+        launched_image(staging["singleuser"]["profileList"], profile="small", **{"image--unlisted-choice": lookalike})
+
+
+def test_binder_is_a_hub_service_and_oauth_client_every_user_may_reach(staging):
+    service = staging["hub"]["services"]["binder"]
+    # the binderhub-service chart's Service is `binderhub` (port 80) with its default fullname
+    assert service["url"] == "http://binderhub"
+    assert service["oauth_client_id"] == "service-binder"
+    assert service["oauth_redirect_uri"] == f"https://{DOMAIN}/services/binder/oauth_callback"
+    assert service["apiToken"] == "binder-token"
     assert "access:services!service=binder" in staging["hub"]["loadRoles"]["user"]["scopes"]
+    assert "access:services!service=binder" in staging["hub"]["config"]["Spawner"]["server_token_scopes"]
 
 
-def test_binderhub_runs_api_only_under_the_hub_and_pushes_to_the_registry():
-    values = binderhub_values(image_prefix=PREFIX, server="https://us-central1-docker.pkg.dev",
-                              username="_json_key", password="k")
-    assert values["config"]["BinderHub"] == {"base_url": "/services/binder/", "use_registry": True,
-                                             "image_prefix": PREFIX, "enable_api_only_mode": True}
+def binder_values():
+    return binderhub_values(domain=DOMAIN, api_token="binder-token", image_prefix=PREFIX,
+                            server="https://us-central1-docker.pkg.dev", username="_json_key", password="k")
+
+
+def test_binderhub_builds_only_for_the_hubs_logged_in_users():
+    config = binder_values()["config"]
+    assert config["BinderHub"] == {"base_url": "/services/binder/", "use_registry": True, "image_prefix": PREFIX,
+                                   "enable_api_only_mode": True, "auth_enabled": True}
+    # BinderHub's handlers build a HubOAuth from this config: it must load as real traits
+    auth = HubOAuth(config=Config(config))
+    assert auth.api_token == "binder-token" and auth.oauth_client_id == "service-binder"
+    assert auth.api_url == "http://hub:8081/hub/api"
+    assert auth.oauth_redirect_uri == f"https://{DOMAIN}/services/binder/oauth_callback"
+    assert auth.access_scopes == {"access:services!service=binder"}
+
+
+def test_binderhub_pushes_to_the_registry_and_leaves_pod_labels_to_the_chart():
+    values = binder_values()
     assert values["buildPodsRegistryCredentials"]["username"] == "_json_key"
-    assert values["podLabels"] == {"hub.jupyter.org/network-access-hub": "true"}
+    # the chart labels its pod for the hub's network policy itself; a second key would be a duplicate
+    assert "podLabels" not in values
 
 
 def test_image_option_defaults_to_the_hubs_image():

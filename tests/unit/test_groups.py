@@ -9,6 +9,7 @@ from jupyterhub.scopes import _check_scopes_exist
 from oauthenticator.github import GitHubOAuthenticator
 from traitlets.config import Config
 
+from components.dask_hub.charts import HubReleases
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
 from infra.config import ConfigError, parse_stack_config, read_stack_file, set_key
 
@@ -19,7 +20,7 @@ def render(values=None):
     config = parse_stack_config(values or read_stack_file(REPO / "Pulumi.gcp.yaml"))
     selectors = {pool: {"cloud.google.com/gke-nodepool": pool} for pool in config.cluster.node_pools}
     return jupyterhub_values(
-        config.hubs["prod"], secrets=HubSecrets(*"abcdef"), pool_selectors=selectors, home={},
+        config.hubs["prod"], releases=HubReleases("prod"), secrets=HubSecrets(*"abcdef"), pool_selectors=selectors, home={},
         scratch_prefix=None, service_account="user", proxy_service={},
     )
 

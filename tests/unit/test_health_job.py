@@ -6,7 +6,8 @@ from components.dask_hub.health_job import render_health_job
 def job():
     return render_health_job(name="health-check-2", namespace="prod", image="pangeo/pangeo-notebook:2024.06.21",
                              configmap="health-check", token_secret="health-check", user="pangeo-health-check",
-                             labels={"app.kubernetes.io/component": "health-check"})
+                             labels={"app.kubernetes.io/component": "health-check"},
+                             gateway_proxy="traefik-prod-dask-gateway")
 
 
 def test_runs_the_check_in_the_users_image_against_the_in_cluster_proxy():
@@ -15,7 +16,7 @@ def test_runs_the_check_in_the_users_image_against_the_in_cluster_proxy():
     command = container["command"]
     assert command[:2] == ["python", "/opt/healthcheck/healthcheck.py"]
     assert command[command.index("--hub-url") + 1] == "http://proxy-http:8000"
-    assert command[command.index("--gateway-proxy-address") + 1] == "gateway://traefik-dask-gateway:80"
+    assert command[command.index("--gateway-proxy-address") + 1] == "gateway://traefik-prod-dask-gateway:80"
     assert command[command.index("--workers") + 1] == "2"
 
 

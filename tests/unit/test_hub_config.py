@@ -2,23 +2,28 @@
 
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from dask_gateway_server.backends.kubernetes.backend import KubeClusterConfig
 from dask_gateway_server.options import Options
 from jupyterhub.app import JupyterHub
+from jupyterhub.scopes import _check_scopes_exist
 from kubespawner import KubeSpawner
 from oauthenticator.github import GitHubOAuthenticator
 from traitlets.config import Config
 
-from components.dask_hub.gateway_values import gateway_values
+from components.dask_hub.charts import HubReleases
+from components.dask_hub.gateway_values import SCRATCH_ENV, gateway_values
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
 from infra.config import parse_stack_config, read_stack_file
 from infra.config.machines import MACHINES
 
 REPO = Path(__file__).resolve().parents[2]
 SECRETS = HubSecrets(*(f"s3cr3t-{i}" for i in range(6)))
-CLASSES = {"JupyterHub": JupyterHub, "GitHubOAuthenticator": GitHubOAuthenticator, "KubeSpawner": KubeSpawner}
+CLASSES = {"JupyterHub": JupyterHub, "GitHubOAuthenticator": GitHubOAuthenticator, "KubeSpawner": KubeSpawner,
+           "Spawner": KubeSpawner}
+ALICE = SimpleNamespace(name="alice")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +35,7 @@ def config():
 def hub_values(config):
     selectors = {pool: {"cloud.google.com/gke-nodepool": pool} for pool in config.cluster.node_pools}
     return jupyterhub_values(
-        config.hubs["prod"], secrets=SECRETS, pool_selectors=selectors, home={}, scratch_prefix="gs://b/$(JUPYTERHUB_USER)",
+        config.hubs["prod"], releases=HubReleases("prod"), secrets=SECRETS, pool_selectors=selectors, home={}, scratch_prefix="gs://b/$(JUPYTERHUB_USER)",
         service_account="user", proxy_service={},
     )
 
@@ -69,7 +74,24 @@ def test_users_get_scratch_and_gateway_environment(hub_values):
     assert env["SCRATCH_BUCKET"] == env["PANGEO_SCRATCH"] == "gs://b/$(JUPYTERHUB_USER)"
     assert env["DASK_GATEWAY__AUTH__TYPE"] == "jupyterhub"
     assert env["DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE"] == "{JUPYTER_IMAGE_SPEC}"
-    assert hub_values["hub"]["services"]["dask-gateway"]["url"] == "http://traefik-dask-gateway"
+    assert env["DASK_GATEWAY__PROXY_ADDRESS"] == "gateway://traefik-prod-dask-gateway:80"
+    assert hub_values["hub"]["services"]["dask-gateway"]["url"] == "http://traefik-prod-dask-gateway"
+
+
+def test_the_notebooks_own_token_may_use_the_gateway(hub_values):
+    """The gateway accepts only tokens holding access to its hub service; the
+    notebook's JUPYTERHUB_API_TOKEN gets Spawner.server_token_scopes."""
+    scopes = hub_values["hub"]["config"]["Spawner"]["server_token_scopes"]
+    _check_scopes_exist(scopes)  # the hub (5.5.0) refuses to start on a scope it doesn't know
+    assert "access:services!service=dask-gateway" in scopes
+    # still the `server` role's own scopes, so the server itself keeps working
+    assert {"access:servers!server", "users:activity!user"} <= set(scopes)
+    assert set(scopes) - {"access:servers!server", "users:activity!user"} <= {
+        f"access:services!service={s}" for s in hub_values["hub"]["services"]}
+
+
+def test_spawns_may_take_ten_minutes(hub_values):
+    assert hub_values["singleuser"]["startTimeout"] == 600
 
 
 def test_idle_culler_uses_the_hub_timeout(hub_values):
@@ -79,9 +101,15 @@ def test_idle_culler_uses_the_hub_timeout(hub_values):
 @pytest.fixture(scope="module")
 def cluster_options(config):
     values = gateway_values(config.hubs["prod"], api_token="t", service_account="user",
-                            worker_machine=MACHINES["gcp"]["n2-highmem-16"])
+                            worker_machine=MACHINES["gcp"]["n2-highmem-16"], scratch_url="gs://scratch")
+    assert values["gateway"]["env"] == [{"name": SCRATCH_ENV, "value": "gs://scratch"}]
     c = Config()
-    exec(values["gateway"]["extraConfig"]["cluster-options"], {"c": c})
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv(SCRATCH_ENV, "gs://scratch")  # as the chart sets it on the gateway pod
+    try:
+        exec(values["gateway"]["extraConfig"]["cluster-options"], {"c": c})
+    finally:
+        monkeypatch.undo()
     return c
 
 
@@ -91,23 +119,30 @@ def test_gateway_options_default_to_the_users_image_and_fit_the_worker_machine(c
     spec = {field["field"]: field for field in options.get_specification()}
     assert spec["image"]["default"] == "pangeo/pangeo-notebook:2024.06.21"
     assert spec["worker_cores"]["spec"]["max"] == 14.4 and spec["worker_memory"]["spec"]["max"] == 115.2
-    assert cluster_options.ClusterConfig.idle_timeout == 3600
 
 
 def test_gateway_options_handler_yields_kube_cluster_config(cluster_options):
     options = cluster_options.Backend.cluster_options
     parsed = options.parse_options({"worker_cores": 4, "worker_memory": 16, "image": "pangeo/pangeo-notebook:2024.06.21"})
-    result = options.get_configuration(parsed, user=None)
+    result = options.get_configuration(parsed, user=ALICE)
     result = asyncio.run(result) if asyncio.iscoroutine(result) else result
     assert set(result) - {"image", "worker_cores", "worker_cores_limit", "worker_memory", "environment"} == set()
     assert set(result) <= set(KubeClusterConfig.class_trait_names())
     assert result["worker_memory"] == 16 * 2**30
 
 
+def test_workers_get_the_users_scratch_prefix_beside_their_own_variables(cluster_options):
+    options = cluster_options.Backend.cluster_options
+    parsed = options.parse_options({"environment": {"MY_VAR": "1"}})
+    result = options.get_configuration(parsed, user=ALICE)
+    assert result["environment"] == {"MY_VAR": "1", "SCRATCH_BUCKET": "gs://scratch/alice",
+                                     "PANGEO_SCRATCH": "gs://scratch/alice"}
+
+
 def test_gateway_options_refuse_an_image_without_tag(cluster_options):
     options = cluster_options.Backend.cluster_options
     with pytest.raises(ValueError, match="image must include a tag"):
-        result = options.get_configuration(options.parse_options({"image": "pangeo/pangeo-notebook"}), user=None)
+        result = options.get_configuration(options.parse_options({"image": "pangeo/pangeo-notebook"}), user=ALICE)
         asyncio.run(result) if asyncio.iscoroutine(result) else result
 
 
