@@ -2,8 +2,6 @@
 
 import re
 
-import pulumi
-
 from components.cluster.node_roles import hub_selector, tolerations
 from components.z2jh import HUB_API
 
@@ -66,27 +64,3 @@ def launchable_images(image_prefix: str) -> str:
     The prefix is escaped: its dots would otherwise match any character.
     """
     return f"^{re.escape(image_prefix)}[^:]+:[^:]+$"
-
-
-def image_option(default_image: str, image_pattern: pulumi.Input[str]) -> dict:
-    """A KubeSpawner profile option: the hub's image, or an image the binder built.
-
-    Only images under the hub's own registry prefix are accepted, so the option
-    can't be used to run arbitrary images.
-    """
-    return {
-        "image": {
-            "display_name": "Image",
-            "choices": {
-                "default": {"display_name": default_image, "default": True,
-                            "kubespawner_override": {"image": default_image}},
-            },
-            "unlisted_choice": {
-                "enabled": True,
-                "display_name": "An image built by this hub's binder",
-                "validation_regex": image_pattern,
-                "validation_message": "Must be an image this hub's binder built, <prefix><name>:<tag>",
-                "kubespawner_override": {"image": "{value}"},
-            },
-        }
-    }

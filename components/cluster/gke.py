@@ -158,6 +158,12 @@ class GkeCluster(Cluster):
         gcp.storage.BucketIAMMember(
             f"{name}-scratch-access", bucket=bucket.name, role="roles/storage.objectAdmin", member=account.member, opts=opts
         )
+        # Requester-pays datasets bill the reader's project: reading them from a user pod
+        # needs serviceusage.services.use there (2i2c grants the same role to hub users).
+        gcp.projects.IAMMember(
+            f"{name}-requester-pays", project=self._project, role="roles/serviceusage.serviceUsageConsumer",
+            member=account.member, opts=opts,
+        )
         return ScratchBucket(url=bucket.url, service_account_annotations={"iam.gke.io/gcp-service-account": account.email})
 
     def public_address(self, name, *, parent):

@@ -61,6 +61,17 @@ def group_roles(hub: HubConfig) -> dict:
     }
 
 
+def sharing_role(hub: HubConfig) -> dict:
+    """Members of the sharing groups may share their own servers with users or groups
+    (JupyterHub 5's `shares` scope, filtered to their own servers), and look up whom to share with."""
+    if not hub.sharing.groups:
+        return {}
+    return {"sharing": {
+        "name": "sharing", "groups": sorted(hub.sharing.groups),
+        "scopes": ["shares!user", "read:users:name", "read:groups:name"],
+    }}
+
+
 def authenticator_group_config(hub: HubConfig) -> dict:
     """GitHubOAuthenticator settings that turn team membership into JupyterHub groups."""
     return {

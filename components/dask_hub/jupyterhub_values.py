@@ -5,14 +5,16 @@ from dataclasses import dataclass
 import pulumi
 
 from components.binder_hub import BinderService
-from components.binder_hub.values import image_option
 from infra.config import HubConfig
 
 from components.z2jh import PROXY_HTTP
 
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME, HubReleases
-from .groups import authenticator_group_config, group_roles, groups_extra_config
+from .groups import authenticator_group_config, group_roles, groups_extra_config, sharing_role
 from .healthcheck import health_check_role
+from .hub_page import hub_page_values
+from .images import image_option
+from .shared_directory import with_shared_directory, writers_hook
 
 # The service the cutover health check authenticates as, and the one user it may touch.
 HEALTH_CHECK_SERVICE = "health-check"
@@ -34,12 +36,15 @@ class HubSecrets:
     client_secret: pulumi.Input[str]
 
 
-def profile_list(hub: HubConfig, pool_selectors: dict[str, dict[str, str]], options: dict | None = None) -> list[dict]:
+def profile_list(
+    hub: HubConfig, pool_selectors: dict[str, dict[str, str]], binder_pattern: pulumi.Input[str] | None = None
+) -> list[dict]:
     profiles = []
     # Smallest first: the engine hands object config over with its keys sorted by
     # name, so the order written in the stack file can't be the order users see.
     for slug, p in sorted(hub.profiles.items(), key=lambda item: (item[1].memory_gb, item[1].cpu, item[0])):
         memory = f"{p.memory_gb:g}G"
+        option = image_option(hub, p, binder_pattern)
         profiles.append({
             "display_name": p.display_name,
             "description": p.description,
@@ -52,7 +57,7 @@ def profile_list(hub: HubConfig, pool_selectors: dict[str, dict[str, str]], opti
                 "mem_limit": memory,
                 "node_selector": pool_selectors[p.node_pool],
             },
-            **({"profile_options": options} if options else {}),
+            **({"profile_options": {"image": option}} if option else {}),
         })
     return profiles
 
@@ -98,6 +103,12 @@ def jupyterhub_values(
     """`binder`: set when the hub has a binder; users may launch the images it builds."""
     github = hub.auth.github
     health_role = health_check_role(HEALTH_CHECK_SERVICE, user=HEALTH_CHECK_USER)
+    page_files, page_settings = hub_page_values(hub.page)
+    # z2jh runs these in key order, after it has set the profile list and volume mounts.
+    extra_config = {
+        **({"groups": groups_extra_config(hub)} if hub.groups else {}),
+        **({"shared-directory": writers_hook(hub.shared_directory.writers)} if hub.shared_directory.enabled else {}),
+    }
     user_services = [GATEWAY_SERVICE_NAME, *([binder.name] if binder else [])]
     singleuser = {
         "image": {"name": hub.image.name, "tag": hub.image.tag},
@@ -113,10 +124,8 @@ def jupyterhub_values(
         },
         "extraEnv": dask_environment(releases, scratch_prefix),
         "startTimeout": START_TIMEOUT_SECONDS,
-        "profileList": profile_list(
-            hub, pool_selectors, image_option(hub.image.ref, binder.image_pattern) if binder else None,
-        ),
-        **home,
+        "profileList": profile_list(hub, pool_selectors, binder.image_pattern if binder else None),
+        **(with_shared_directory(home) if hub.shared_directory.enabled else home),
     }
     return {
         "proxy": {
@@ -133,8 +142,9 @@ def jupyterhub_values(
                 "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}],
                 "ports": [{"port": 8081}],
             }]},
+            "extraFiles": page_files,
             "config": {
-                "JupyterHub": {"authenticator_class": "github"},
+                "JupyterHub": {"authenticator_class": "github", **page_settings},
                 "Authenticator": {"admin_users": sorted(hub.auth.admins), "enable_auth_state": True},
                 "CryptKeeper": {"keys": [secrets.crypt_key]},
                 "Spawner": {"server_token_scopes": server_token_scopes(user_services)},
@@ -159,8 +169,9 @@ def jupyterhub_values(
                 "user": {"scopes": ["self", *(f"access:services!service={s}" for s in user_services)]},
                 health_role["name"]: health_role,
                 **group_roles(hub),
+                **sharing_role(hub),
             },
-            **({"extraConfig": {"groups": groups_extra_config(hub)}} if hub.groups else {}),
+            **({"extraConfig": extra_config} if extra_config else {}),
         },
         "singleuser": singleuser,
         "scheduling": {

@@ -2,8 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, SecretStr, StringConstraints, model_validator
 
+from .experience import HubPage, ImageChoice, Sharing, SharedDirectory, anchored_regex
 from .migration import Migration
 from .types import Base, Domain, Email, Key, reject
 
@@ -93,6 +94,12 @@ class Profile(Base):
     groups: list[Key] = Field(
         default_factory=list, description="Only members of these groups (and admins) see it; empty: everyone."
     )
+    images: list[Key] | None = Field(
+        None, description="Keys of the hub's `images` this profile offers besides the hub's image; unset: all."
+    )
+    other_image_pattern: Annotated[str, AfterValidator(anchored_regex)] | None = Field(
+        None, description="Lets users of this profile type any image matching this anchored regex.",
+    )
 
 
 # The smallest size each storage tier can be created with.
@@ -164,6 +171,12 @@ class HubConfig(Base):
     scratch: Scratch = Scratch()
     idle_timeout_minutes: int = Field(60, ge=5, le=7 * 24 * 60, description="Idle servers are culled.")
     dask: DaskLimits = DaskLimits()
+    images: dict[Key, ImageChoice] = Field(
+        default_factory=dict, description="Further environments users may pick; `image` stays the default."
+    )
+    sharing: Sharing = Sharing()
+    page: HubPage = HubPage()
+    shared_directory: SharedDirectory = SharedDirectory()
     letsencrypt_email: Email = Field(description="Let's Encrypt contact for the hub's HTTPS certificate.")
     binder: Binder = Binder()
     dns: Dns = Dns()
@@ -183,7 +196,19 @@ class HubConfig(Base):
             ]
             if profile.default and profile.groups:
                 problems.append((f"profiles.{slug}.default", "the default profile must be open to everyone"))
+            problems += [
+                (f"profiles.{slug}.images", f"unknown image {key!r}; images: {', '.join(self.images) or 'none'}")
+                for key in profile.images or ()
+                if key not in self.images
+            ]
         if not any(not p.groups for p in self.profiles.values()):
             problems.append(("profiles", "at least one profile must be open to everyone"))
+        for section in ("sharing", "shared_directory"):
+            key = "groups" if section == "sharing" else "writers"
+            problems += [
+                (f"{section}.{key}", f"unknown group {group!r}; groups: {', '.join(self.groups) or 'none'}")
+                for group in getattr(getattr(self, section), key)
+                if group not in self.groups
+            ]
         reject(problems)
         return self

@@ -75,6 +75,17 @@ def test_scratch_bucket_expires_objects_and_is_reached_through_workload_identity
     assert email.startswith("prod-users@") and email.endswith(".iam.gserviceaccount.com")
 
 
+def test_user_pods_may_read_requester_pays_data_on_the_projects_bill(gcp_plan):
+    """Requester-pays buckets need serviceusage.services.use in the reading project."""
+    for hub in ("staging", "prod"):
+        grant = one(gcp_plan, "gcp:projects/iAMMember:IAMMember", f"{hub}-requester-pays")["inputs"]
+        account = one(gcp_plan, "gcp:serviceaccount/account:Account", f"{hub}-scratch-user")
+        assert grant["role"] == "roles/serviceusage.serviceUsageConsumer"
+        assert grant["project"] == "pangeo-hubs-gcp"
+        assert grant["member"].startswith(f"serviceAccount:{hub}-users@")
+        assert account["inputs"]["accountId"] == f"{hub}-users"
+
+
 def test_every_kubernetes_resource_uses_the_clusters_provider(gcp_plan):
     k8s = [r for r in gcp_plan.resources if r["type"].startswith("kubernetes:")]
     assert k8s and all(r["provider"].endswith("pulumi:providers:kubernetes::pangeo-hubs-k8s") for r in k8s)

@@ -4,8 +4,6 @@ import asyncio
 from pathlib import Path
 from unittest.mock import Mock
 
-import kubernetes_asyncio.config
-import kubernetes_asyncio.config.kube_config
 import pytest
 import yaml
 from kubespawner import KubeSpawner
@@ -14,7 +12,7 @@ from jupyterhub.services.auth import HubOAuth
 from traitlets.config import Config
 
 from components.binder_hub import BinderService
-from components.binder_hub.values import binderhub_values, hub_service, image_option, launchable_images
+from components.binder_hub.values import binderhub_values, hub_service, launchable_images
 from components.dask_hub.charts import HubReleases
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
 from infra.config import ConfigError, parse_stack_config, read_stack_file, set_key
@@ -34,21 +32,6 @@ def staging():
         config.hubs["staging"], releases=HubReleases("staging"), secrets=HubSecrets(*"abcdef"), pool_selectors=selectors,
         home={}, scratch_prefix=None, service_account="user", proxy_service={}, binder=binder,
     )
-
-
-@pytest.fixture
-def kubeconfig(tmp_path, monkeypatch):
-    """KubeSpawner loads a kubeconfig when it is created; nothing here talks to its server."""
-    path = tmp_path / "kubeconfig"
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "test",
-        "clusters": [{"name": "test", "cluster": {"server": "http://127.0.0.1:9"}}],
-        "users": [{"name": "test", "user": {"token": "unused"}}],
-        "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
-    }))
-    # kubernetes_asyncio reads $KUBECONFIG once, at import.
-    monkeypatch.setattr(kubernetes_asyncio.config, "KUBE_CONFIG_DEFAULT_LOCATION", str(path))
-    monkeypatch.setattr(kubernetes_asyncio.config.kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(path))
 
 
 def launched_image(profiles, **user_options):
@@ -116,11 +99,6 @@ def test_binderhub_pushes_to_the_registry_and_leaves_pod_labels_to_the_chart():
     assert values["buildPodsRegistryCredentials"]["username"] == "_json_key"
     # the chart labels its pod for the hub's network policy itself; a second key would be a duplicate
     assert "podLabels" not in values
-
-
-def test_image_option_defaults_to_the_hubs_image():
-    option = image_option("pangeo/pangeo-notebook:1", launchable_images(PREFIX))["image"]
-    assert option["choices"]["default"]["default"] is True
 
 
 def test_binder_is_refused_where_it_is_not_built():
