@@ -3,7 +3,9 @@
 The notebook's dask-gateway client, and the dask schedulers and workers that
 default to the user's image, run these versions; requirements-healthcheck.txt
 pins the same ones so the end-to-end test runs the client production runs.
-Source: pangeo-data/pangeo-docker-images, pangeo-notebook/packages.txt at the tag.
+Source: pangeo-data/pangeo-docker-images, pangeo-notebook/packages.txt at the tag;
+ml-notebook's environment.yml depends on the pangeo-notebook metapackage of the
+same tag, which pins these exactly.
 """
 
 USER_IMAGE_PACKAGES: dict[str, dict[str, str]] = {
@@ -14,3 +16,4 @@ USER_IMAGE_PACKAGES: dict[str, dict[str, str]] = {
         "jupyterhub-singleuser": "5.0.0",
     },
 }
+USER_IMAGE_PACKAGES["pangeo/ml-notebook:2024.06.21"] = USER_IMAGE_PACKAGES["pangeo/pangeo-notebook:2024.06.21"]

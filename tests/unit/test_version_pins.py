@@ -61,9 +61,10 @@ def test_gateway_server_pin_is_the_gateway_charts_app_version():
 def test_client_pins_are_what_each_hubs_user_image_ships(stack_file):
     tested = pins(REPO / "requirements-healthcheck.txt")
     for name, hub in parse_stack_config(read_stack_file(stack_file)).hubs.items():
-        shipped = USER_IMAGE_PACKAGES.get(hub.image.ref)
-        assert shipped is not None, f"{name}: no package list for {hub.image.ref} in components/dask_hub/user_image.py"
-        assert {p: shipped[p] for p in CLIENT_PACKAGES} == {p: tested[p] for p in CLIENT_PACKAGES}, name
+        for ref in [hub.image.ref, *(choice.ref for choice in hub.images.values())]:
+            shipped = USER_IMAGE_PACKAGES.get(ref)
+            assert shipped is not None, f"{name}: no package list for {ref} in components/dask_hub/user_image.py"
+            assert {p: shipped[p] for p in CLIENT_PACKAGES} == {p: tested[p] for p in CLIENT_PACKAGES}, ref
 
 
 def test_the_environment_runs_the_pins():
