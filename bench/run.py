@@ -14,6 +14,7 @@ def main() -> None:
     target = str(parser.parse_args().write.resolve())
     runs = [
         ["bench_plan.py"],
+        ["bench_render.py"],
         # Many small files: the metadata walk dominates, the worst case for the final pass.
         ["bench_homesync.py"],
         # Pangeo's shape scaled down 200 times: ~1M files and 2-5 TB become 5k files and ~10 GB.

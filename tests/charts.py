@@ -21,6 +21,11 @@ REPO = Path(__file__).resolve().parents[1]
 CHARTS = Path(os.environ.get("PANGEO_CHARTS", REPO.parent / "shared" / "charts"))
 
 
+def chart_package(name: str, version: str) -> Path:
+    """The pinned chart's .tgz in the shared folder: what `helm template` renders, offline."""
+    return CHARTS / "packages" / f"{name}-{version}.tgz"
+
+
 def deep_merge(base, overlay):
     if isinstance(base, dict) and isinstance(overlay, dict):
         merged = copy.deepcopy(base)

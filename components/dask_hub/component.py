@@ -33,6 +33,9 @@ class DaskHubArgs:
     pool_names: list[str]
     home_synced: list[pulumi.Resource] = field(default_factory=list)
     binder: BinderService | None = None
+    # The gateway chart's CRDs (in its crds/) are cluster-wide: one hub per cluster
+    # installs them, the others skip them rather than silently lean on its copy.
+    install_gateway_crds: bool = True
 
 
 class DaskHub(pulumi.ComponentResource):
@@ -86,7 +89,7 @@ class DaskHub(pulumi.ComponentResource):
             f"{name}-dask-gateway", releases.gateway, DASK_GATEWAY, args.namespace,
             gateway_values(hub, api_token=secrets.gateway_token, service_account=USER_SERVICE_ACCOUNT,
                            worker_machine=args.worker_machine, scratch_url=scratch.url if scratch else None),
-            depends,
+            depends, skip_crds=not args.install_gateway_crds,
         )
 
         cutting_over = hub.migration.phase in ("cutover", "decommission")
@@ -141,7 +144,8 @@ class DaskHub(pulumi.ComponentResource):
         """A 32-byte hex secret kept in state, so it survives every later update."""
         return random.RandomBytes(f"{name}-{role}", length=32, opts=pulumi.ResourceOptions(parent=self)).hex
 
-    def _release(self, resource_name, release, chart: Chart, namespace, values, opts) -> k8s.helm.v3.Release:
+    def _release(self, resource_name, release, chart: Chart, namespace, values, opts,
+                 skip_crds: bool = False) -> k8s.helm.v3.Release:
         return k8s.helm.v3.Release(
             resource_name,
             name=release,
@@ -152,5 +156,6 @@ class DaskHub(pulumi.ComponentResource):
             values=values,
             timeout=900,
             cleanup_on_fail=True,
+            skip_crds=skip_crds,
             opts=opts,
         )
