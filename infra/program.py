@@ -1,5 +1,6 @@
 """The Pulumi program: validate the whole stack config, then declare the stack for its cloud."""
 
+import copy
 import importlib
 import json
 
@@ -49,7 +50,7 @@ def completed_migrations() -> dict:
 def with_previous(values: dict, completed: dict) -> dict:
     """Config with each hub's `migration.previous` from the last update, unless set explicitly."""
     hubs = values.get(f"{NAMESPACE}:hubs")
-    hubs = json.loads(hubs) if isinstance(hubs, str) else hubs
+    hubs = json.loads(hubs) if isinstance(hubs, str) else copy.deepcopy(hubs)
     if not isinstance(hubs, dict):
         return values
     for name, hub in hubs.items():
@@ -60,10 +61,23 @@ def with_previous(values: dict, completed: dict) -> dict:
     return {**values, f"{NAMESPACE}:hubs": hubs}
 
 
+def own_phases(values: dict) -> dict:
+    """Each hub's own `migration.phase`, shaped like the `migration` output: what the last
+    update completed if it applied this same config. A re-run of it passes every phase guard."""
+    hubs = values.get(f"{NAMESPACE}:hubs")
+    hubs = json.loads(hubs) if isinstance(hubs, str) else hubs
+    if not isinstance(hubs, dict):
+        return {}
+    return {name: {"phase": hub["migration"].get("phase", "none")} for name, hub in hubs.items()
+            if isinstance(hub, dict) and isinstance(hub.get("migration"), dict)}
+
+
 def main() -> None:
     try:
         values = engine_config()
-        load_config(values)  # every other problem is reported before anything is read or declared
+        # Every other problem is reported before anything is read or declared; the phase
+        # guards need the last update, so this first check assumes a re-run of this config.
+        load_config(with_previous(values, own_phases(values)))
         config = load_config(with_previous(values, completed_migrations()))
     except ConfigError as error:
         # RunError is reported as its message alone: one line per problem, no traceback.

@@ -1,5 +1,5 @@
-"""python -m infra.plan STACK [--json] [--stack-file FILE] [--set KEY=VALUE ...]
-python -m infra.plan diff STACK --set KEY=VALUE [--set ...] [--stack-file FILE]"""
+"""python -m infra.plan STACK [--json] [--stack-file FILE] [--set KEY=VALUE ...] [--previous [HUB=]PHASE ...]
+python -m infra.plan diff STACK [--base REV] [--set KEY=VALUE ...] [--stack-file FILE] [--previous [HUB=]PHASE ...]"""
 
 import argparse
 import sys
@@ -11,13 +11,20 @@ from .diff import diff, to_markdown
 from .render import to_json, to_tree
 from .run import plan
 
+_PREVIOUS_HELP = (
+    "the phase the last update completed, as the phase guards read it: PHASE for every hub with a "
+    "migration, or HUB=PHASE; repeatable. Default: the stack file's own phases (a steady re-run){}"
+)
 
-def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+
+def _parser(prog: str, description: str, previous_default: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("stack", help="gcp or aws-us-west-2; reads Pulumi.<stack>.yaml")
     parser.add_argument("--stack-file", type=Path, help="read this file instead of Pulumi.<stack>.yaml")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a pangeo-hubs: key by dotted path; VALUE is YAML")
+    parser.add_argument("--previous", action="append", default=[], metavar="[HUB=]PHASE",
+                        help=_PREVIOUS_HELP.format(previous_default))
     return parser
 
 
@@ -25,14 +32,23 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         if argv[:1] == ["diff"]:
-            args = _parser("python -m infra.plan diff", "Declared-state diff of a config change.").parse_args(argv[1:])
-            _, _, changes = diff(args.stack, tuple(args.overrides), args.stack_file)
-            sys.stdout.write(to_markdown(args.stack, tuple(args.overrides), changes))
+            parser = _parser("python -m infra.plan diff",
+                             "Declared-state diff: the stack file as it is, or at --base REV, against the "
+                             "working tree with --set overrides.",
+                             "; in a diff, what the before side's plan exported")
+            parser.add_argument("--base", metavar="REV",
+                                help="plan the code and stack file of this git revision (in a temporary worktree) "
+                                     "as the before side; --set then applies to the working tree")
+            args = parser.parse_args(argv[1:])
+            overrides, previous = tuple(args.overrides), tuple(args.previous)
+            _, _, changes = diff(args.stack, overrides, args.stack_file, base=args.base, previous=previous)
+            sys.stdout.write(to_markdown(args.stack, overrides, changes, base=args.base, previous=previous))
             return 0
-        parser = _parser("python -m infra.plan", "Plan a stack offline, under mocks.")
+        parser = _parser("python -m infra.plan", "Plan a stack offline, under mocks.", "")
         parser.add_argument("--json", action="store_true", help="machine-readable plan")
         args = parser.parse_args(argv)
-        result = plan(args.stack, stack_file=args.stack_file, overrides=tuple(args.overrides))
+        result = plan(args.stack, stack_file=args.stack_file, overrides=tuple(args.overrides),
+                      previous=tuple(args.previous))
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

@@ -37,7 +37,7 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()
 
 
-def _computed(typ: str, name: str, inputs: dict) -> dict:
+def _computed(typ: str, name: str, inputs: dict, state: dict | None = None) -> dict:
     """Outputs a real provider computes, for the types whose outputs the program reads."""
     project = inputs.get("project", "mock-project")
     if typ == "gcp:container/cluster:Cluster":
@@ -61,7 +61,8 @@ def _computed(typ: str, name: str, inputs: dict) -> dict:
     if typ == "kubernetes:batch/v1:Job":
         return {"status": {"succeeded": 1, "completionTime": "2026-01-01T00:00:00Z"}}
     if typ == "pulumi:pulumi:StackReference":
-        return {"outputs": {}, "secretOutputNames": []}
+        # The stack's own outputs of its last update: none, unless a test hands some in.
+        return {"outputs": state or {}, "secretOutputNames": []}
     if typ == "random:index/randomBytes:RandomBytes":
         return {"hex": _digest(name)[: 2 * int(inputs["length"])], "base64": _digest(name)}
     if typ.startswith("aws:"):
@@ -100,8 +101,13 @@ def _aws_computed(typ: str, name: str, inputs: dict) -> dict:
 
 
 class PlanMocks(pulumi.runtime.Mocks):
+    """`state`: the outputs a StackReference to this stack reads (its last update's)."""
+
+    def __init__(self, state: dict | None = None):
+        self.state = state
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        state = {**args.inputs, **_computed(args.typ, args.name, args.inputs)}
+        state = {**args.inputs, **_computed(args.typ, args.name, args.inputs, self.state)}
         return args.resource_id or f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):

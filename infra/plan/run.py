@@ -12,7 +12,8 @@ from pulumi.runtime import settings
 from pulumi.runtime import stack as runtime_stack
 
 from infra import program
-from infra.config import NAMESPACE, read_stack_file, set_key
+from infra.config import NAMESPACE, ConfigError, read_stack_file, set_key
+from infra.config.migration import PHASES
 
 from .estimates import estimate
 from .mocks import PlanMocks, RecordingMonitor, Registration
@@ -42,13 +43,12 @@ def stack_values(stack: str, stack_file: Path | None = None, overrides: tuple[st
     return values
 
 
-def _with_placeholders(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _with_placeholders(values: dict[str, Any], unset: list[str]) -> dict[str, Any]:
     """Stand-ins for secrets: encrypted ones can't be read offline, unset ones aren't there."""
     values = _replace_secure(values)
-    unset = program.parse_stack_config(values).secrets_missing()
     for path in unset:
         values = set_key(values, f"{path}={PLACEHOLDER}")
-    return values, unset
+    return values
 
 
 def _replace_secure(node: Any) -> Any:
@@ -62,31 +62,69 @@ def _replace_secure(node: Any) -> Any:
 
 
 def plan(
-    stack: str, *, stack_file: Path | None = None, overrides: tuple[str, ...] = (), completed: dict | None = None
+    stack: str, *, stack_file: Path | None = None, overrides: tuple[str, ...] = (), completed: dict | None = None,
+    previous: tuple[str, ...] = (), state: dict | None = None,
 ) -> Plan:
     """Validate the config, then declare the stack under mocks. Raises ConfigError first if invalid.
 
-    `completed` stands in for the `migration` output of a previous update.
+    What the last update completed (each hub's `migration.previous`, which the phase
+    guards read) comes, in this order of precedence, from:
+    - `migration.previous` in the config itself (the file or a `--set`);
+    - `previous`: `PHASE` for every hub with a `migration`, or `HUB=PHASE` (`--previous`);
+    - `completed`: the `migration` output of a previous update (`diff` passes the before plan's);
+    - otherwise the stack file's own phases, before `overrides`: a file committed at
+      `phase: cutover` plans as a re-run of cutover, and `--set ...phase=` is the change.
+    With `state`, nothing is filled in: the program reads `state["migration"]` through
+    its StackReference, as on `pulumi up`.
     """
     values = stack_values(stack, stack_file, overrides)
-    if completed:
-        values = program.with_previous(values, completed)
-    values, unset = _with_placeholders(values)
-    program.load_config(values)
+    if state is None:
+        last = completed if completed is not None else program.own_phases(stack_values(stack, stack_file))
+        values = program.with_previous(values, {**last, **previous_phases(values, previous)})
+        checked = values
+    else:  # the program reads the last update itself; check everything else first, as it does
+        checked = program.with_previous(values, program.own_phases(values))
+    unset = program.parse_stack_config(_replace_secure(checked)).secrets_missing()
+    values, checked = _with_placeholders(values, unset), _with_placeholders(checked, unset)
+    program.load_config(checked)
     namespaced = {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:")}
-    monitor = _run(stack, namespaced)
+    monitor = _run(stack, namespaced, state)
     resources = [_resource(r) for r in sorted(monitor.registrations.values(), key=lambda r: r.urn)]
     return Plan(stack=stack, resources=resources, outputs=monitor.stack_outputs,
                 estimates=estimate(resources), unset_secrets=unset)
 
 
-def _run(stack: str, values: dict[str, Any]) -> RecordingMonitor:
+def _hubs(values: dict[str, Any]) -> dict:
+    hubs = values.get(f"{NAMESPACE}:hubs")
+    hubs = json.loads(hubs) if isinstance(hubs, str) else hubs
+    return hubs if isinstance(hubs, dict) else {}
+
+
+def _migrating(values: dict[str, Any]) -> dict:
+    return program.own_phases(values)
+
+
+def previous_phases(values: dict[str, Any], previous: tuple[str, ...]) -> dict[str, dict]:
+    """`--previous PHASE` (every migrating hub) and `--previous HUB=PHASE` as completed outputs."""
+    out: dict[str, dict] = {}
+    for item in previous:
+        hub, sep, phase = item.rpartition("=")
+        if phase not in PHASES:
+            raise ConfigError([f"--previous {item!r}: the phase must be one of {', '.join(PHASES)}"])
+        if sep and hub not in _hubs(values):
+            raise ConfigError([f"--previous {item!r}: no hub {hub!r} in the stack"])
+        for name in [hub] if sep else _migrating(values):
+            out[name] = {"phase": phase}
+    return out
+
+
+def _run(stack: str, values: dict[str, Any], state: dict | None = None) -> RecordingMonitor:
     # Config reaches the program exactly as on `pulumi up`: through PULUMI_CONFIG.
     os.environ["PULUMI_CONFIG"] = json.dumps(
         {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True) for k, v in values.items()}
     )
     pulumi.runtime.config.CONFIG.set({})
-    mock = PlanMocks()
+    mock = PlanMocks(state)
     monitor = RecordingMonitor(mock)
     # set_mocks starts work on the current loop, so the loop must exist first.
     loop = asyncio.new_event_loop()
