@@ -24,7 +24,7 @@ def build(config: StackConfig) -> dict:
             opts=on_account,
         )
 
-    # Nothing to adopt: Pangeo's old AWS account is not migrated (config rejects legacy_resources).
+    # Nothing to adopt: Pangeo's old AWS account is not migrated (config rejects a `legacy` deployment).
     hubs = declare_hubs(config, cluster, efs, on_account)
     return {
         "kubeconfig": cluster.kubeconfig,

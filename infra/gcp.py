@@ -4,7 +4,9 @@ from components.cluster.gke import GkeCluster, GkeClusterArgs
 from components.credit_project.gcp import GcpCreditProject, GcpCreditProjectArgs
 from components.legacy.gcp import LegacyGcpArgs, LegacyGcpDeployment
 from components.nfs_home.filestore import FilestoreHome, FilestoreHomeArgs
+from components.legacy import export
 from infra.config import StackConfig
+from infra.config.migration import legacy_home_deletable, legacy_stage
 
 from .hubs import declare_hubs, hub_outputs, migration_outputs
 
@@ -19,22 +21,36 @@ def build(config: StackConfig) -> dict:
         opts=on_project,
     )
 
+    legacy = _legacy(config, cluster)
+    source_url = legacy and legacy.source_address and export.source_url(legacy.source_address, "")
+
     def filestore(name, hub, namespace, legacy_stopped):
         return FilestoreHome(
             name,
             FilestoreHomeArgs(
                 hub=hub, namespace=namespace, k8s_provider=cluster.provider, legacy_stopped=legacy_stopped,
-                cluster=cluster, zone=cloud.zone,
+                cluster=cluster, zone=cloud.zone, source_url=source_url or None,
+                source_ready=legacy.ready if legacy else [],
             ),
             opts=on_project,
         )
 
-    def legacy(name, hub):
-        return LegacyGcpDeployment(name, LegacyGcpArgs(migration=hub.migration))
-
-    hubs = declare_hubs(config, cluster, filestore, on_project, adopt_legacy=legacy)
+    hubs = declare_hubs(config, cluster, filestore, on_project)
     return {
         "kubeconfig": cluster.kubeconfig,
         "hubs": hub_outputs(hubs),
         "migration": migration_outputs(config, hubs),
     }
+
+
+def _legacy(config: StackConfig, cluster: GkeCluster) -> LegacyGcpDeployment | None:
+    """The old deployment, declared once however many hubs used it (named after the new cluster)."""
+    if config.legacy is None:
+        return None
+    migrations = {name: hub.migration for name, hub in config.hubs.items()}
+    return LegacyGcpDeployment(config.cluster.name, LegacyGcpArgs(
+        legacy=config.legacy, stage=legacy_stage(migrations),
+        home_deletable=legacy_home_deletable(config.legacy, migrations),
+        export=any(m.uses_legacy for m in migrations.values()),
+        new_network=cluster.network.self_link, pods_cidr=str(config.cluster.network.pods_cidr),
+    ))

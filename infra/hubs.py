@@ -13,19 +13,19 @@ from components.legacy.hub import LegacyHub, LegacyHubArgs
 from components.nfs_home import NFSHome
 from infra.config import HubConfig, StackConfig
 from infra.config.machines import MACHINES
+from infra.config.migration import legacy_home_deletable
 
 # (hub name, hub config, namespace, resources the final home sync must wait for)
 HomeFactory = Callable[[str, HubConfig, pulumi.Output[str], list[pulumi.Resource]], NFSHome]
-LegacyFactory = Callable[[str, HubConfig], pulumi.ComponentResource]
 
 
 def declare_hubs(
     config: StackConfig, cluster: Cluster, make_home: HomeFactory, cloud_opts: pulumi.ResourceOptions,
-    adopt_legacy: LegacyFactory | None = None,
 ) -> dict[str, tuple[DaskHub, NFSHome]]:
     """Each hub gets a namespace named after it (shared by its home, charts and jobs),
-    home storage, a DaskHub, a BinderHub if enabled and, while it migrates, the old
-    deployment's resources."""
+    home storage, a DaskHub, a BinderHub if enabled and, while it migrates, the patches
+    that stop its old hub.  The old deployment itself is shared by the hubs, so the
+    cloud's build declares it once (infra/gcp.py)."""
     worker_pool = next(p for p in config.cluster.node_pools.values() if p.purpose == "worker")
     hubs = {}
     for name, hub in config.hubs.items():
@@ -37,8 +37,6 @@ def declare_hubs(
         stopped = []
         if hub.migration.legacy_hub:
             stopped = LegacyHub(name, LegacyHubArgs(migration=hub.migration)).patches
-        if hub.migration.legacy_resources and adopt_legacy:
-            adopt_legacy(name, hub)
         home = make_home(name, hub, namespace.metadata.name, stopped)
         binder = None
         if hub.binder.enabled:
@@ -58,6 +56,7 @@ def declare_hubs(
                 pool_names=list(config.cluster.node_pools),
                 home_synced=[home.sync_jobs.final] if home.sync_jobs.final else [],
                 binder=binder,
+                install_gateway_crds=name == min(config.hubs),
             ),
             opts=cloud_opts,
         )
@@ -81,6 +80,8 @@ def hub_outputs(hubs: dict[str, tuple[DaskHub, NFSHome]]) -> dict:
 def migration_outputs(config: StackConfig, hubs: dict[str, tuple[DaskHub, NFSHome]]) -> dict:
     """What each hub's update completed; the next update reads it back to guard its phase change."""
     outputs = {}
+    # One old deployment per stack: every hub carries its state, so each hub's guard reads it back.
+    deletable = legacy_home_deletable(config.legacy, {k: h.migration for k, h in config.hubs.items()})
     for name, (_, home) in hubs.items():
         migration = config.hubs[name].migration
         last_job = home.sync_jobs.final or home.sync_jobs.bulk
@@ -89,6 +90,6 @@ def migration_outputs(config: StackConfig, hubs: dict[str, tuple[DaskHub, NFSHom
             "sync_generation_verified": migration.sync_generation if home.sync_jobs.final else None,
             "completed_at": last_job.status.completion_time if last_job else None,
             "home_tier": config.hubs[name].home.tier,
-            "legacy_home_deletable": migration.legacy_home_deletable(),
+            "legacy_home_deletable": deletable,
         }
     return outputs

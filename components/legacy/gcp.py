@@ -1,11 +1,17 @@
-"""Old GCP resources, adopted with `import` while users move, deleted by the decommission update."""
+"""The old GCP deployment, once per stack: adopted with `import` while hubs move, read through
+an rsync export while they sync, deleted once every hub using it is cut over."""
 
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
 
-from infra.config.migration import LegacyResources, Migration
+from components.labels import labels
+from infra.config.migration import LegacyResources, Phase
+
+from . import export
+from .network import declare_path
 
 # Inputs of adopted resources that we don't model: the old values stay as they are.
 _CLUSTER_AS_IS = [
@@ -15,6 +21,7 @@ _CLUSTER_AS_IS = [
 ]
 _POOL_AS_IS = ["autoscaling", "initialNodeCount", "management", "nodeConfig", "nodeCount", "nodeLocations", "version"]
 _HOME_AS_IS = ["description", "fileShares", "labels", "networks", "tier"]
+EXPORT_NAMESPACE = "homesync-export"
 
 
 def _region(location: str) -> str:
@@ -24,22 +31,31 @@ def _region(location: str) -> str:
 
 @dataclass(frozen=True)
 class LegacyGcpArgs:
-    migration: Migration
+    legacy: LegacyResources
+    stage: Phase  # the least advanced phase of the hubs using it (infra.config.migration.legacy_stage)
+    home_deletable: bool
+    export: bool  # a hub reads its homes through the rsync export
+    new_network: pulumi.Input[str] | None = None
+    pods_cidr: str | None = None
 
 
 class LegacyGcpDeployment(pulumi.ComponentResource):
-    """The old GKE cluster, node pools and Filestore home: adopted as soon as they are
-    configured, dropped (and so deleted) at decommission, the home only after a backup."""
+    """Old cluster, node pools and Filestore home, plus the rsync export and its network path."""
 
     def __init__(self, name: str, args: LegacyGcpArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pangeo:index:LegacyGcpDeployment", name, None, opts)
-        migration = args.migration
-        legacy: LegacyResources = migration.legacy_resources
+        legacy = args.legacy
         provider = gcp.Provider(f"{name}-legacy-gcp", project=legacy.project, opts=pulumi.ResourceOptions(parent=self))
         self.backup = None
-        if migration.phase != "decommission":
-            self._adopt(name, legacy, provider, migration.legacy_home_deletable())
-        elif migration.phase == "decommission" and legacy.home and legacy.home.delete_after_backup:
+        # Static (config), so the completed Jobs of decommissioned hubs keep their spec
+        # when the export is gone: a changed spec would replace them and copy again.
+        self.source_address = str(legacy.cluster.export_ip) if args.export and legacy.cluster else None
+        self.ready: list[pulumi.Resource] = []
+        if args.stage != "decommission":
+            self._adopt(name, legacy, provider, args.home_deletable)
+            if args.export and args.stage in ("sync", "cutover"):
+                self.ready = self._export(name, args, provider)
+        elif legacy.home and legacy.home.delete_after_backup:
             home = legacy.home
             self.backup = gcp.filestore.Backup(
                 f"{name}-legacy-home-backup",
@@ -52,6 +68,33 @@ class LegacyGcpDeployment(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=True, retain_on_delete=True),
             )
         self.register_outputs({})
+
+    def _export(self, name: str, args: LegacyGcpArgs, provider: gcp.Provider) -> list[pulumi.Resource]:
+        """The rsync daemon on the old cluster and the network path to it; dropped at decommission
+        with the rest (retain_on_delete: the cluster they live in is deleted anyway)."""
+        legacy = args.legacy
+        path = declare_path(name, new_network=args.new_network, old_project=legacy.project,
+                            old_network=legacy.network.name, pods_cidr=args.pods_cidr, old_provider=provider,
+                            parent=self)
+        k8s_provider = k8s.Provider(
+            f"{name}-legacy-export-k8s",
+            kubeconfig=pulumi.Output.secret(legacy.cluster.kubeconfig.get_secret_value()),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        on_old = pulumi.ResourceOptions(parent=self, provider=k8s_provider, retain_on_delete=True)
+        namespace = k8s.core.v1.Namespace(f"{name}-legacy-export-namespace", metadata={"name": EXPORT_NAMESPACE},
+                                          opts=on_old)
+        docs = export.manifests(namespace=EXPORT_NAMESPACE, nfs_server=legacy.home.ip, share=legacy.home.share,
+                                allow=args.pods_cidr, labels=labels("homesync-export"))
+        after = pulumi.ResourceOptions.merge(on_old, pulumi.ResourceOptions(depends_on=[namespace]))
+        config = k8s.core.v1.ConfigMap(f"{name}-legacy-export-config", **docs["ConfigMap"], opts=after)
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-legacy-export", **docs["Deployment"],
+            opts=pulumi.ResourceOptions.merge(after, pulumi.ResourceOptions(depends_on=[namespace, config])))
+        service = docs["Service"]
+        service["spec"]["loadBalancerIP"] = str(legacy.cluster.export_ip)
+        lb = k8s.core.v1.Service(f"{name}-legacy-export-lb", **service, opts=after)
+        return [*path, deployment, lb]
 
     def _adopt(self, name: str, legacy: LegacyResources, provider: gcp.Provider, home_deletable: bool) -> None:
         project = legacy.project

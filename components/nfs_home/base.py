@@ -24,6 +24,10 @@ class HomeArgs:
     namespace: pulumi.Input[str]
     k8s_provider: k8s.Provider
     legacy_stopped: list[pulumi.Resource] = field(default_factory=list)
+    # rsync:// export of the old homes (components/legacy/export.py) when they are
+    # not on an NFS server this cluster can mount, and what must exist before it answers
+    source_url: str | None = None
+    source_ready: list[pulumi.Resource] = field(default_factory=list)
 
 
 class NFSHome(pulumi.ComponentResource):
@@ -47,7 +51,8 @@ class NFSHome(pulumi.ComponentResource):
         )
         # Jobs run in the hub's namespace, which is named after the hub.
         self.sync_jobs = declare_sync_jobs(
-            self, name, name, args.hub.migration, args.k8s_provider, claim, args.legacy_stopped
+            self, name, name, args.hub.migration, args.k8s_provider, claim, args.legacy_stopped,
+            source_url=args.source_url if args.hub.migration.uses_legacy else None, source_ready=args.source_ready,
         )
         self.server = pulumi.Output.from_input(server)
         self.claim_name = claim.metadata.name

@@ -2,16 +2,26 @@
 # homesync.sh -- copy a JupyterHub home volume (one directory per user) to a
 # new volume with rsync, per user directory in parallel.
 #
-#   homesync.sh --source DIR --dest DIR --mode bulk|final|verify
-#               [--parallel N] [--report FILE] [--no-ctime-scan]
+#   homesync.sh --source DIR|rsync://HOST/MODULE[/PATH] --dest DIR
+#               --mode bulk|final|verify [--parallel N] [--report FILE]
+#               [--map FILE] [--expect FILE] [--no-ctime-scan]
+#
+# --map FILE    lines OLD<TAB>NEW: copy SOURCE/OLD into DEST/NEW (the new hub
+#               names homes differently); source directories missing from the
+#               map are reported ("unmapped") and not copied.  Required for an
+#               rsync:// source.
+# --expect FILE (verify) one DEST directory name per line: the homes the old
+#               hub's users must find; a missing one fails verify.
 #
 # Modes (see docs/migration.md, "Copying home directories"):
 #   bulk    copy while users still work on the old hub; repeatable and
 #           resumable; never deletes anything that is only in DEST.
 #   final   last pass in the maintenance window; like bulk, plus deletions
-#           are propagated and files whose ctime moved since DEST was last
-#           written are compared by checksum (catches content changes that
-#           kept size and mtime).
+#           are propagated.  Every copy pass (bulk and final) compares by
+#           checksum the files whose ctime is newer than the user's stamp in
+#           DEST/.homesync/stamps (the start of the last pass that completed
+#           for that user), which catches content changes that kept size and
+#           mtime while reading only what changed since.
 #   verify  read-only comparison by CONTENT (checksum) and metadata (owner,
 #           group, mode, times, symlinks, hard links, xattrs, ACLs); exits 1
 #           if anything differs and lists the first differences.
@@ -29,13 +39,23 @@
 # Never writes to SOURCE: rsync only reads it (--open-noatime when
 # supported, so even atimes stay put).  Scratch files live in
 # DEST/.homesync-work (temp files, resumable partial files), which is removed
-# at the end of every successful copy run.
+# at the end of every successful copy run.  DEST/.homesync keeps the per-user
+# stamps between passes; both sit at the share root, outside every user's
+# directory, so no user's home mount shows them.
 
 set -u
 LC_ALL=C
 export LC_ALL
 PROG=homesync
 WORK_NAME=.homesync-work
+STATE_NAME=.homesync
+# Seconds taken off a pass's start time when it becomes a stamp: the source's
+# ctimes come from its file server's clock, the stamp from this pod's.  Both
+# are NTP-synchronised on GCP; 5 s is far above their skew.
+SKEW=${HOMESYNC_CLOCK_SKEW:-5}
+# An rsync:// source must answer within this many seconds (TCP connect and
+# the daemon's greeting), so an unreachable one fails the Job in minutes.
+CONTIMEOUT=${HOMESYNC_CONNECT_TIMEOUT:-30}
 
 err() { printf '%s: error: %s\n' "$PROG" "$*" >&2; }
 warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
@@ -44,8 +64,9 @@ die() { err "$*"; exit 2; }
 
 usage() {
     cat >&2 <<'EOF'
-usage: homesync.sh --source DIR --dest DIR --mode bulk|final|verify
-                   [--parallel N] [--report FILE] [--no-ctime-scan]
+usage: homesync.sh --source DIR|rsync://HOST/MODULE[/PATH] --dest DIR
+                   --mode bulk|final|verify [--parallel N] [--report FILE]
+                   [--map FILE] [--expect FILE] [--no-ctime-scan]
 EOF
 }
 
@@ -101,42 +122,68 @@ stats() {
 
 now() { date +%s; }
 
+# set_stamp FILE EPOCH: FILE's mtime becomes EPOCH, atomically.
+set_stamp() {
+    touch -d "@$2" "$1.new" 2>/dev/null && mv -f -- "$1.new" "$1"
+}
+
 # ---------------------------------------------------------------- worker ---
-# Runs one user directory.  Invoked by xargs as: sh homesync.sh __worker ./NAME
+# Runs one user directory.  Invoked by xargs as
+#   sh homesync.sh __worker ./NAME         (SOURCE/NAME -> DEST/NAME), or
+#   sh homesync.sh __worker OLD NEW        (--map: SOURCE/OLD/ -> DEST/NEW/)
 # Configuration comes from the HS_* environment set by the main process.
 worker() {
-    u=$1
-    key=$(printf '%s' "$u" | cksum | awk '{ print $1 "-" $2 }')
+    u=$1 v=${2:-$1}
+    key=$(printf '%s' "$v" | cksum | awk '{ print $1 "-" $2 }')
     log=$HS_LOGDIR/u.$key
-    printf '%s' "$u" >"$log.name"
+    printf '%s' "$v" >"$log.name"
     t0=$(now)
     rc=0
     rechecked=0
     : >"$log.out"
     : >"$log.err"
+    if [ $# -eq 2 ]; then
+        # renamed: trailing slashes copy OLD's contents and attributes into NEW
+        from=$HS_SRC/$u/ to=$HS_DST/$v/ sbase=$HS_SRC/$u dbase=$HS_DST/$v rel=. fmt="$v/%n"
+    else
+        from=$HS_SRC/$u to=$HS_DST/ sbase=$HS_SRC dbase=$HS_DST rel=$u fmt=%n
+    fi
     if [ "$HS_MODE" = verify ]; then
-        rs "$log" -r -n --checksum --delete --out-format='HSITEM %i %n%L' --stats \
-            "$HS_SRC/$u" "$HS_DST/" || rc=$?
+        rs "$log" -r -n --checksum --delete --out-format="HSITEM %i $fmt%L" --stats \
+            "$from" "$to" || rc=$?
     else
         set -- --temp-dir="$HS_WORK/tmp" --partial-dir="$HS_WORK/partial/$key"
-        if [ "$HS_MODE" = final ]; then
-            set -- "$@" --delete
-            if [ "$HS_CTIME" = 1 ] && [ -d "$HS_DST/$u" ] && [ ! -L "$HS_DST/$u" ]; then
-                # files whose inode changed after DEST/u was last written
-                (cd "$HS_SRC" && find "$u" -type f -cnewer "$HS_DST/$u" -print0) \
+        [ "$HS_MODE" = final ] && set -- "$@" --delete
+        stamp=$HS_STATE/users/${v#./}
+        full=
+        if [ "$HS_CTIME" = 1 ]; then
+            if [ -f "$stamp" ]; then
+                # files whose inode changed since the last pass that completed
+                # for this user began: the only ones whose content may differ
+                # while size and mtime match
+                (cd "$sbase" && find "$rel" -type f -cnewer "$stamp" -print0) \
                     >"$log.ctime" 2>>"$log.err" || rc=$?
                 rechecked=$(tr -cd '\000' <"$log.ctime" | wc -c | tr -d ' ')
                 if [ "$rc" -eq 0 ] && [ "$rechecked" -gt 0 ]; then
                     rs "$log" --checksum --files-from="$log.ctime" --from0 "$@" --stats \
-                        "$HS_SRC/" "$HS_DST/" || rc=$?
+                        "$sbase/" "$dbase/" || rc=$?
                 fi
+            elif [ -e "$HS_DST/$v" ] || [ -L "$HS_DST/$v" ]; then
+                full=--checksum # copied without a stamp: compare everything once
+            else
+                # nothing copied yet: all this pass writes is read after t0
+                set_stamp "$stamp" $((t0 - HS_SKEW)) || rc=$?
             fi
         fi
         if [ "$rc" -eq 0 ] || [ "$rc" -eq 24 ]; then
-            rs "$log" -r "$@" --stats "$HS_SRC/$u" "$HS_DST/" || rc=$?
+            rs "$log" -r $full "$@" --stats "$from" "$to" || rc=$?
         fi
         # 24 = "some source files vanished": normal while users still work.
         if [ "$rc" -eq 24 ] && [ "$HS_MODE" = bulk ]; then rc=0; fi
+        if [ "$rc" -eq 0 ] && [ "$HS_CTIME" = 1 ]; then
+            set_stamp "$stamp" $((t0 - HS_SKEW)) || rc=$?
+            [ "$rc" -eq 0 ] || printf 'cannot write stamp %s\n' "$stamp" >>"$log.err"
+        fi
     fi
     t1=$(now)
     set -- $(stats "$log.out")
@@ -160,20 +207,20 @@ worker() {
 
 if [ "${1:-}" = __worker ]; then
     shift
-    worker "$1"
+    worker "$@"
     exit $?
 fi
 
 # ------------------------------------------------------------- arguments ---
-SRC= DST= MODE= PAR=1 REPORT= CTIME=1
+SRC= DST= MODE= PAR=1 REPORT= CTIME=1 MAP= EXPECT=
 while [ $# -gt 0 ]; do
     case $1 in
-    --source | --dest | --mode | --parallel | --report)
+    --source | --dest | --mode | --parallel | --report | --map | --expect)
         [ $# -ge 2 ] || { usage; die "option $1 needs a value"; }
         opt=$1 val=$2
         shift 2
         ;;
-    --source=* | --dest=* | --mode=* | --parallel=* | --report=*)
+    --source=* | --dest=* | --mode=* | --parallel=* | --report=* | --map=* | --expect=*)
         opt=${1%%=*} val=${1#*=}
         shift
         ;;
@@ -187,6 +234,8 @@ while [ $# -gt 0 ]; do
     --mode) MODE=$val ;;
     --parallel) PAR=$val ;;
     --report) REPORT=$val ;;
+    --map) MAP=$val ;;
+    --expect) EXPECT=$val ;;
     esac
 done
 
@@ -204,14 +253,50 @@ esac
 command -v rsync >/dev/null 2>&1 || die "rsync not found in PATH"
 
 # ---------------------------------------------------------- preconditions --
-[ -e "$SRC" ] || die "source '$SRC' does not exist"
-[ -d "$SRC" ] || die "source '$SRC' is not a directory"
-{ [ -r "$SRC" ] && [ -x "$SRC" ] && ls -a -- "$SRC" >/dev/null 2>&1; } ||
-    die "source '$SRC' is not readable"
-RSRC=$(cd -- "$SRC" && pwd -P) || die "cannot resolve source '$SRC'"
-if [ -e "$RSRC/$WORK_NAME" ] || [ -L "$RSRC/$WORK_NAME" ]; then
-    die "source contains '$WORK_NAME', which is reserved for scratch files"
+# --map: OLD<TAB>NEW per line.  Names are restricted to characters that need
+# no quoting (old names are escapism output, new ones KubeSpawner slugs), so
+# pairs can go through xargs as words.
+if [ -n "$MAP" ]; then
+    [ -r "$MAP" ] || die "map '$MAP' is not readable"
+    MAPERR=$(awk -F '\t' '
+        function bad(m) { printf "map line %d: %s\n", NR, m; n++ }
+        /^$/ { next }
+        NF != 2 { bad("expected OLD<TAB>NEW"); next }
+        {
+            for (i = 1; i <= 2; i++)
+                if ($i !~ /^[A-Za-z0-9_@+][A-Za-z0-9._@+-]*$/ || $i ~ /^\.homesync/ || $i == "lost+found")
+                    bad("\"" $i "\" is not a usable directory name")
+            if ($1 in old) bad("\"" $1 "\" is mapped twice")
+            else if ($2 in new) bad("\"" new[$2] "\" and \"" $1 "\" both map to \"" $2 "\"")
+            old[$1] = 1; new[$2] = $1
+        }
+        END { exit n > 0 }' "$MAP") || die "invalid map '$MAP':
+$MAPERR"
 fi
+[ -z "$EXPECT" ] || [ -r "$EXPECT" ] || die "expect list '$EXPECT' is not readable"
+case $SRC in
+rsync://*)
+    # An rsync daemon (the old cluster's read-only export of the old homes).
+    [ -n "$MAP" ] || die "an rsync:// source needs --map"
+    RSRC=${SRC%/}
+    REMOTE=1
+    PROBE=$(rsync --contimeout="$CONTIMEOUT" --timeout="$CONTIMEOUT" --list-only "$RSRC/" 2>&1 >/dev/null) ||
+        die "cannot reach $RSRC/: $(printf '%s\n' "$PROBE" | grep -v '^rsync error:' | head -n 3 | tr '\n' ' ')"
+    ;;
+*)
+    REMOTE=0
+    [ -e "$SRC" ] || die "source '$SRC' does not exist"
+    [ -d "$SRC" ] || die "source '$SRC' is not a directory"
+    { [ -r "$SRC" ] && [ -x "$SRC" ] && ls -a -- "$SRC" >/dev/null 2>&1; } ||
+        die "source '$SRC' is not readable"
+    RSRC=$(cd -- "$SRC" && pwd -P) || die "cannot resolve source '$SRC'"
+    for reserved in "$WORK_NAME" "$STATE_NAME"; do
+        if [ -e "$RSRC/$reserved" ] || [ -L "$RSRC/$reserved" ]; then
+            die "source contains '$reserved', which is reserved for homesync's own files"
+        fi
+    done
+    ;;
+esac
 
 # real path of a directory that may not exist yet: resolve the nearest
 # existing ancestor, append the rest
@@ -235,15 +320,16 @@ check_nesting() {
     esac
 }
 # check before creating anything, so DEST is never created inside SOURCE
-check_nesting "$RSRC" "$(real_path "$DST")"
+[ "$REMOTE" = 1 ] || check_nesting "$RSRC" "$(real_path "$DST")"
 if [ ! -e "$DST" ] && [ ! -L "$DST" ]; then
     [ "$MODE" != verify ] || die "destination '$DST' does not exist"
     mkdir -p -- "$DST" 2>/dev/null || die "cannot create destination '$DST' (not writable?)"
 fi
 [ -d "$DST" ] || die "destination '$DST' is not a directory"
 RDST=$(cd -- "$DST" && pwd -P) || die "cannot resolve destination '$DST'"
-check_nesting "$RSRC" "$RDST"
+[ "$REMOTE" = 1 ] || check_nesting "$RSRC" "$RDST"
 WORK=$RDST/$WORK_NAME
+STATE=$RDST/$STATE_NAME
 if [ "$MODE" != verify ]; then
     [ -w "$RDST" ] || die "destination '$RDST' is not writable"
     { mkdir -p -- "$WORK/tmp" "$WORK/partial" 2>/dev/null && [ -w "$WORK/tmp" ]; } ||
@@ -251,6 +337,7 @@ if [ "$MODE" != verify ]; then
     # temp files of a killed run are never complete; partial files are kept
     # in $WORK/partial so rsync can resume from them.
     rm -rf -- "$WORK/tmp" && mkdir -- "$WORK/tmp" || die "cannot reset $WORK/tmp"
+    mkdir -p -- "$STATE/users" 2>/dev/null || die "cannot create $STATE_NAME in '$RDST'"
 fi
 
 # ---------------------------------------------------------------- features --
@@ -281,14 +368,19 @@ probe_attr ACLs setfacl "${HOMESYNC_ACLS:-}"
 ACLS=$probe
 [ "$ACLS" = 1 ] && XF="$XF -A"
 case $RSH in *--open-noatime*) XF="$XF --open-noatime" ;; esac
-if [ "$MODE" = final ] && [ "$CTIME" = 1 ]; then
-    find "$RSRC" -prune -cnewer "$RSRC" >/dev/null 2>&1 || {
-        warn "find has no -cnewer: skipping the ctime scan; content changes that" \
-            "kept size and mtime are left to 'verify'"
+[ "$MODE" != verify ] || CTIME=0
+if [ "$CTIME" = 1 ] && [ "$REMOTE" = 1 ]; then
+    warn "no ctime scan through an rsync daemon; content changes that kept size" \
+        "and mtime are left to 'verify'"
+    CTIME=0
+fi
+if [ "$CTIME" = 1 ]; then
+    { find "$RSRC" -prune -cnewer "$RSRC" >/dev/null 2>&1 && set_stamp "$WORK/tmp/stamp" 0; } || {
+        warn "find has no -cnewer or touch no -d @EPOCH: skipping the ctime scan;" \
+            "content changes that kept size and mtime are left to 'verify'"
         CTIME=0
     }
 fi
-[ "$MODE" = final ] || CTIME=0
 XARGS_P="-P $PAR"
 if [ "$PAR" -gt 1 ] && ! printf 'x\0' | xargs -0 -P 2 -n 1 true >/dev/null 2>&1; then
     warn "xargs has no -P; running users one at a time"
@@ -328,8 +420,8 @@ trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 
 HS_SRC=$RSRC HS_DST=$RDST HS_MODE=$MODE HS_WORK=$WORK HS_LOGDIR=$LOGDIR
-HS_XFLAGS=$XF HS_CTIME=$CTIME
-export HS_SRC HS_DST HS_MODE HS_WORK HS_LOGDIR HS_XFLAGS HS_CTIME
+HS_XFLAGS=$XF HS_CTIME=$CTIME HS_STATE=$STATE HS_SKEW=$SKEW
+export HS_SRC HS_DST HS_MODE HS_WORK HS_LOGDIR HS_XFLAGS HS_CTIME HS_STATE HS_SKEW
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 T0=$(now)
 info "mode=$MODE source=$RSRC dest=$RDST parallel=$PAR xattrs=$XATTRS acls=$ACLS"
@@ -337,7 +429,7 @@ info "mode=$MODE source=$RSRC dest=$RDST parallel=$PAR xattrs=$XATTRS acls=$ACLS
 # Top-level entries: files, symlinks and the directories themselves (not
 # their contents); with --delete in final mode this also removes top-level
 # entries that are gone from the source.
-TOPX="--exclude=/$WORK_NAME --exclude=/lost+found"
+TOPX="--exclude=/$WORK_NAME --exclude=/$STATE_NAME --exclude=/lost+found"
 top_pass() { # top_pass LOGNAME EXTRA...
     tl=$LOGDIR/$1
     shift
@@ -348,22 +440,35 @@ TOPRC=0
 CT_TOP=0
 : >"$LOGDIR/top.out"
 : >"$LOGDIR/top.err"
-if [ "$MODE" = verify ]; then
+: >"$LOGDIR/unmapped"
+if [ -n "$MAP" ]; then
+    # Renamed homes: the old root's own entries and attributes stay behind
+    # (the new share's root belongs to the new deployment), nothing at the
+    # top of DEST is ever deleted.
+    :
+elif [ "$MODE" = verify ]; then
     top_pass top -n --checksum --delete --out-format='HSITEM %i %n%L' || TOPRC=$?
 else
     set -- --temp-dir="$WORK/tmp" --partial-dir="$WORK/partial/_top"
     [ "$MODE" = final ] && set -- "$@" --delete
-    if [ "$CTIME" = 1 ]; then
-        (cd "$RSRC" && find . ! -name . -prune -type f -cnewer "$RDST" -print0) \
+    if [ "$CTIME" = 1 ] && [ -f "$STATE/top" ]; then
+        (cd "$RSRC" && find . ! -name . -prune -type f -cnewer "$STATE/top" -print0) \
             >"$LOGDIR/top.ctime" || TOPRC=$?
         CT_TOP=$(tr -cd '\000' <"$LOGDIR/top.ctime" | wc -c | tr -d ' ')
         if [ "$CT_TOP" -gt 0 ]; then
             rs "$LOGDIR/top" --checksum --files-from="$LOGDIR/top.ctime" --from0 "$@" --stats \
                 "$RSRC/" "$RDST/" || TOPRC=$?
         fi
+        top_pass top "$@" || TOPRC=$?
+    elif [ "$CTIME" = 1 ]; then
+        top_pass top --checksum "$@" || TOPRC=$? # a handful of files: compare them all once
+    else
+        top_pass top "$@" || TOPRC=$?
     fi
-    top_pass top "$@" || TOPRC=$?
     [ "$TOPRC" -eq 24 ] && [ "$MODE" = bulk ] && TOPRC=0
+    if [ "$TOPRC" -eq 0 ] && [ "$CTIME" = 1 ]; then
+        set_stamp "$STATE/top" $((T0 - SKEW)) || err "cannot write stamp $STATE/top"
+    fi
 fi
 if [ "$TOPRC" -ne 0 ]; then
     err "top-level pass failed (rsync exit $TOPRC):"
@@ -371,16 +476,52 @@ if [ "$TOPRC" -ne 0 ]; then
 fi
 
 # One rsync per top-level directory ("user"), N at a time.
-(cd "$RSRC" && find . ! -name . -prune -type d ! -name lost+found -print0) >"$LOGDIR/users" ||
-    die "cannot list source directories"
-NUSERS=$(tr -cd '\000' <"$LOGDIR/users" | wc -c | tr -d ' ')
-info "$NUSERS user directories"
 SELF=$0
-if [ "$NUSERS" -gt 0 ]; then
-    # shellcheck disable=SC2086
-    xargs -0 $XARGS_P -n 1 sh "$SELF" __worker <"$LOGDIR/users" &
-    wait $!
+if [ -n "$MAP" ]; then
+    if [ "$REMOTE" = 1 ]; then
+        rsync --contimeout="$CONTIMEOUT" --timeout=600 --list-only "$RSRC/" 2>"$LOGDIR/list.err" |
+            sed -n 's/^d[^ ]* *[^ ]* [^ ]* [^ ]* //p' >"$LOGDIR/srcdirs" ||
+            die "cannot list $RSRC/: $(head -n 3 "$LOGDIR/list.err")"
+    else
+        (cd "$RSRC" && find . ! -name . -prune -type d -print | sed 's|^\./||') >"$LOGDIR/srcdirs" ||
+            die "cannot list source directories"
+    fi
+    grep -v -x -e . -e lost+found "$LOGDIR/srcdirs" >"$LOGDIR/srcdirs.u"
+    awk -F '\t' 'NF == 2 { print $1 }' "$MAP" >"$LOGDIR/mapped.old"
+    grep -F -x -v -f "$LOGDIR/mapped.old" "$LOGDIR/srcdirs.u" >"$LOGDIR/unmapped"
+    awk -F '\t' 'NR == FNR { here[$0] = 1; next } NF == 2 && ($1 in here) { print $1, $2 }' \
+        "$LOGDIR/srcdirs.u" "$MAP" >"$LOGDIR/pairs"
+    NUSERS=$(wc -l <"$LOGDIR/pairs" | tr -d ' ')
+    NUNMAPPED=$(wc -l <"$LOGDIR/unmapped" | tr -d ' ')
+    info "$NUSERS user directories to copy under new names"
+    [ "$NUNMAPPED" -eq 0 ] || warn "$NUNMAPPED source directories are not in the map and are not copied:" \
+        "$(head -n 20 "$LOGDIR/unmapped" | tr '\n' ' ')"
+    if [ "$NUSERS" -gt 0 ]; then
+        # shellcheck disable=SC2086
+        xargs $XARGS_P -n 2 sh "$SELF" __worker <"$LOGDIR/pairs" &
+        wait $!
+    fi
+else
+    (cd "$RSRC" && find . ! -name . -prune -type d ! -name lost+found -print0) >"$LOGDIR/users" ||
+        die "cannot list source directories"
+    NUSERS=$(tr -cd '\000' <"$LOGDIR/users" | wc -c | tr -d ' ')
+    info "$NUSERS user directories"
+    if [ "$NUSERS" -gt 0 ]; then
+        # shellcheck disable=SC2086
+        xargs -0 $XARGS_P -n 1 sh "$SELF" __worker <"$LOGDIR/users" &
+        wait $!
+    fi
 fi
+
+# verify --expect: every home the old hub's users need must be there.
+: >"$LOGDIR/missing"
+if [ -n "$EXPECT" ]; then
+    while IFS= read -r h; do
+        [ -n "$h" ] || continue
+        [ -d "$RDST/$h" ] && [ ! -L "$RDST/$h" ] || printf '%s\n' "$h" >>"$LOGDIR/missing"
+    done <"$EXPECT"
+fi
+NMISSING=$(wc -l <"$LOGDIR/missing" | tr -d ' ')
 
 # Sum up the per-user results.
 FAILED=0 FILES=0 BYTES=0 RECHECKED=$CT_TOP
@@ -406,11 +547,13 @@ if [ "$MODE" != verify ]; then
         # success: drop scratch space, then make the top level exact again
         # (removing it, and the per-user runs, touched directory times).
         rm -rf -- "$WORK"
-        set --
-        [ "$MODE" = final ] && set -- --delete
-        top_pass top "$@" || TOPRC=$?
-        [ "$TOPRC" -eq 24 ] && [ "$MODE" = bulk ] && TOPRC=0
-        [ "$TOPRC" -eq 0 ] || err "top-level attribute pass failed (rsync exit $TOPRC)"
+        if [ -z "$MAP" ]; then
+            set --
+            [ "$MODE" = final ] && set -- --delete
+            top_pass top "$@" || TOPRC=$?
+            [ "$TOPRC" -eq 24 ] && [ "$MODE" = bulk ] && TOPRC=0
+            [ "$TOPRC" -eq 0 ] || err "top-level attribute pass failed (rsync exit $TOPRC)"
+        fi
     else
         info "keeping $WORK for the next run (partial files are resumed)"
     fi
@@ -429,7 +572,7 @@ MAXLIST=1000
 
 if [ "$TOPRC" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
     STATUS=3 RESULT=failed
-elif [ "$MODE" = verify ] && [ "$NDIFF" -gt 0 ]; then
+elif [ "$MODE" = verify ] && { [ "$NDIFF" -gt 0 ] || [ "$NMISSING" -gt 0 ]; }; then
     STATUS=1 RESULT=differences
 else
     STATUS=0 RESULT=ok
@@ -456,6 +599,15 @@ if [ -n "$REPORT" ]; then
         printf '  "duration_seconds": %s,\n' "$DURATION"
         printf '  "xattrs": %s,\n' "$([ "$XATTRS" = 1 ] && echo true || echo false)"
         printf '  "acls": %s,\n' "$([ "$ACLS" = 1 ] && echo true || echo false)"
+        json_list() { # json_list FILE: a JSON array of its lines
+            sep=
+            printf '['
+            while IFS= read -r line; do printf '%s%s' "$sep" "$(json_str "$line")"; sep=', '; done <"$1"
+            printf ']'
+        }
+        printf '  "mapped": %s,\n' "$([ -n "$MAP" ] && echo true || echo false)"
+        printf '  "unmapped_dirs": %s,\n' "$(json_list "$LOGDIR/unmapped")"
+        printf '  "missing_homes": %s,\n' "$(json_list "$LOGDIR/missing")"
         printf '  "differences_count": %s,\n' "$NDIFF"
         printf '  "differences_truncated": %s,\n' "$([ "$NDIFF" -gt "$MAXLIST" ] && echo true || echo false)"
         printf '  "differences": ['
@@ -470,6 +622,10 @@ if [ -n "$REPORT" ]; then
         err "cannot write report '$REPORT'"
 fi
 
+if [ "$NMISSING" -gt 0 ]; then
+    err "verify: $NMISSING user(s) of the old hub have no home in '$RDST':" \
+        "$(head -n 50 "$LOGDIR/missing" | tr '\n' ' ')"
+fi
 if [ "$MODE" = verify ]; then
     if [ "$NDIFF" -gt 0 ]; then
         err "verify: $NDIFF difference(s) between source and destination; first ones:"

@@ -25,17 +25,30 @@ class SyncJobs(NamedTuple):
 def declare_sync_jobs(
     parent: pulumi.Resource, name: str, namespace: str, migration: Migration, provider: k8s.Provider,
     claim: k8s.core.v1.PersistentVolumeClaim, legacy_stopped: list[pulumi.Resource],
+    source_url: str | None = None, source_ready: list[pulumi.Resource] | None = None,
 ) -> SyncJobs:
     """Jobs named by `sync_generation`, so raising it runs a new pass as a stack update.
 
     Pulumi waits for each Job to complete and fails the update if it fails, so
-    whatever depends on a Job waits for the copy.
+    whatever depends on a Job waits for the copy.  `source_url` is the old
+    cluster's rsync export (when the homes are not on a directly mountable NFS
+    server), `source_ready` what must exist before it answers.
     """
     phase, source = migration.phase, migration.source
     if phase == "none":
         return SyncJobs(None, None)
     job_labels = labels("home-sync")
-    script = render_script_configmap("home-sync-script", namespace, read_script(), job_labels)
+    # here, not at the top: infra.migrate.usernames reads this package's volumes.HOME_SUBPATH
+    from infra.migrate.usernames import expected_homes, read_lines, read_map
+
+    user_map = expect = None
+    if source.map:
+        pairs = read_map(source.map)
+        user_map = "".join(f"{old}\t{new}\n" for old, new in pairs)
+        if source.old_users:
+            expect = "".join(f"{h}\n" for h in expected_homes(pairs, read_lines(source.old_users))[0])
+    script = render_script_configmap("home-sync-script", namespace, read_script(), job_labels,
+                                     user_map=user_map, expect=expect)
     configmap = k8s.core.v1.ConfigMap(
         f"{name}-sync-script", metadata=script["metadata"], data=script["data"],
         opts=pulumi.ResourceOptions(parent=parent, provider=provider),
@@ -44,7 +57,9 @@ def declare_sync_jobs(
     def job(mode: str, deadline: int, after: list[pulumi.Resource]) -> k8s.batch.v1.Job:
         manifest = render_sync_job(
             name=f"home-sync-{mode}-{migration.sync_generation}", namespace=namespace, mode=mode,
-            legacy_server=source.server, legacy_path=source.path, home_claim=CLAIM_NAME,
+            **({"source_url": f"{source_url}/{source.path.strip('/')}".rstrip("/")} if source_url else
+               {"legacy_server": source.server, "legacy_path": source.path}),
+            mapped=user_map is not None, expect=expect is not None, home_claim=CLAIM_NAME,
             configmap_name="home-sync-script", parallel=migration.parallel, deadline_seconds=deadline,
             labels=job_labels, **RESOURCES,
         )
@@ -53,7 +68,7 @@ def declare_sync_jobs(
             metadata=manifest["metadata"],
             spec=manifest["spec"],
             opts=pulumi.ResourceOptions(
-                parent=parent, provider=provider, depends_on=[claim, configmap, *after],
+                parent=parent, provider=provider, depends_on=[claim, configmap, *(source_ready or []), *after],
                 # Same name for a new spec: the old Job must go before the new one exists.
                 delete_before_replace=True,
                 custom_timeouts=pulumi.CustomTimeouts(create=f"{deadline // 60 + 10}m"),

@@ -22,6 +22,8 @@ RSYNC_IMAGE = (
 )
 
 SCRIPT_KEY = "homesync.sh"
+MAP_KEY = "map.tsv"          # old-dir<TAB>new-dir (python -m infra.migrate map-usernames)
+EXPECT_KEY = "expect.txt"    # homes the old hub's users must find; verify fails without one
 SCRIPT_DIR = "/opt/homesync"
 LEGACY_MOUNT = "/mnt/legacy"
 HOME_MOUNT = "/mnt/home"
@@ -45,6 +47,7 @@ CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID"]
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _IMAGE_DIGEST = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$")
+_RSYNC_URL = re.compile(r"^rsync://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._-]+(/[A-Za-z0-9._/-]*)?$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")
 
 
@@ -78,7 +81,8 @@ def _validate_labels(labels: dict | None) -> dict:
     return labels
 
 
-def render_script_configmap(name: str, namespace: str, script_text: str, labels: dict | None) -> dict:
+def render_script_configmap(name: str, namespace: str, script_text: str, labels: dict | None,
+                            user_map: str | None = None, expect: str | None = None) -> dict:
     validate_dns_label(name, "ConfigMap name")
     validate_dns_label(namespace, "namespace")
     if not isinstance(script_text, str) or not script_text.startswith("#!"):
@@ -87,26 +91,36 @@ def render_script_configmap(name: str, namespace: str, script_text: str, labels:
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": name, "namespace": namespace, "labels": _validate_labels(labels)},
-        "data": {SCRIPT_KEY: script_text},
+        "data": {SCRIPT_KEY: script_text,
+                 **({MAP_KEY: user_map} if user_map is not None else {}),
+                 **({EXPECT_KEY: expect} if expect is not None else {})},
     }
 
 
-def _cmd(mode: str, parallel: int) -> str:
+def _cmd(mode: str, parallel: int, source: str, mapped: bool, expect: bool) -> str:
     report = f"{SCRATCH_MOUNT}/report-{mode}.json"
-    run = (f"sh {SCRIPT_DIR}/{SCRIPT_KEY} --source {LEGACY_MOUNT} --dest {HOME_MOUNT} "
+    run = (f"sh {SCRIPT_DIR}/{SCRIPT_KEY} --source {source} --dest {HOME_MOUNT} "
            f"--mode {mode} --parallel {parallel} --report {report}")
+    if mapped:
+        run += f" --map {SCRIPT_DIR}/{MAP_KEY}"
+    if expect and mode == "verify":
+        run += f" --expect {SCRIPT_DIR}/{EXPECT_KEY}"
     # print the report to the log whatever the outcome, keep the exit status
     return (f"{run}; rc=$?; echo '--- homesync report ({mode}) ---'; "
             f"cat {report} 2>/dev/null; exit $rc")
 
 
-def render_sync_job(*, name: str, namespace: str, mode: str, legacy_server: str,
-                    legacy_path: str, home_claim: str, configmap_name: str,
-                    image: str = RSYNC_IMAGE, parallel: int, deadline_seconds: int,
-                    cpu: str, memory: str, labels: dict | None) -> dict:
-    """Job running homesync.sh: legacy NFS read-only at /mnt/legacy, the new
-    home PVC at /mnt/home.  mode 'bulk' runs bulk; mode 'final' runs final and
-    then verify (verify fails the Job if anything differs)."""
+def render_sync_job(*, name: str, namespace: str, mode: str, legacy_server: str | None = None,
+                    legacy_path: str | None = None, source_url: str | None = None, home_claim: str,
+                    configmap_name: str, image: str = RSYNC_IMAGE, parallel: int, deadline_seconds: int,
+                    cpu: str, memory: str, labels: dict | None, mapped: bool = False,
+                    expect: bool = False) -> dict:
+    """Job running homesync.sh into the new home PVC at /mnt/home, from either the
+    legacy NFS export mounted read-only at /mnt/legacy or an rsync:// export
+    (`source_url`, the old cluster's read-only daemon; nothing to mount, and an
+    unreachable one fails each attempt within a minute).  mode 'bulk' runs bulk;
+    mode 'final' runs final and then verify (verify fails the Job if anything
+    differs, or, with `expect`, if a user of the old hub has no home)."""
     validate_dns_label(name, "Job name")
     validate_dns_label(namespace, "namespace")
     validate_dns_label(configmap_name, "ConfigMap name")
@@ -117,10 +131,16 @@ def render_sync_job(*, name: str, namespace: str, mode: str, legacy_server: str,
         raise ValueError(f"parallel must be an integer >= 1, got {parallel!r}")
     if isinstance(deadline_seconds, bool) or not isinstance(deadline_seconds, int) or deadline_seconds <= 0:
         raise ValueError(f"deadline_seconds must be an integer > 0, got {deadline_seconds!r}")
-    if not isinstance(legacy_server, str) or not legacy_server or any(c.isspace() for c in legacy_server):
-        raise ValueError(f"legacy_server must be a host name or IP, got {legacy_server!r}")
-    if not isinstance(legacy_path, str) or not legacy_path.startswith("/"):
-        raise ValueError(f"legacy_path must be an absolute path on the NFS server, got {legacy_path!r}")
+    if source_url is not None:
+        if legacy_server is not None or not _RSYNC_URL.match(source_url):
+            raise ValueError(f"source_url must be rsync://HOST/MODULE[/PATH] without legacy_server, got {source_url!r}")
+        if not mapped:
+            raise ValueError("an rsync:// source needs the user map (homesync.sh --map)")
+    else:
+        if not isinstance(legacy_server, str) or not legacy_server or any(c.isspace() for c in legacy_server):
+            raise ValueError(f"legacy_server must be a host name or IP, got {legacy_server!r}")
+        if not isinstance(legacy_path, str) or not legacy_path.startswith("/"):
+            raise ValueError(f"legacy_path must be an absolute path on the NFS server, got {legacy_path!r}")
     if not isinstance(image, str) or not _IMAGE_DIGEST.match(image):
         raise ValueError(f"image must be pinned by digest (repo[:tag]@sha256:<64 hex>), got {image!r}")
     for what, q in (("cpu", cpu), ("memory", memory)):
@@ -138,7 +158,7 @@ def render_sync_job(*, name: str, namespace: str, mode: str, legacy_server: str,
         "capabilities": {"drop": ["ALL"], "add": list(CAPABILITIES)},
     }
     mounts = [
-        {"name": "legacy-home", "mountPath": LEGACY_MOUNT, "readOnly": True},
+        *([] if source_url else [{"name": "legacy-home", "mountPath": LEGACY_MOUNT, "readOnly": True}]),
         {"name": "home", "mountPath": HOME_MOUNT},
         {"name": "script", "mountPath": SCRIPT_DIR, "readOnly": True},
         {"name": "scratch", "mountPath": SCRATCH_MOUNT},
@@ -152,7 +172,7 @@ def render_sync_job(*, name: str, namespace: str, mode: str, legacy_server: str,
             "name": cname,
             "image": image,
             "imagePullPolicy": "IfNotPresent",
-            "command": ["/bin/sh", "-c", _cmd(cmode, parallel)],
+            "command": ["/bin/sh", "-c", _cmd(cmode, parallel, source_url or LEGACY_MOUNT, mapped, expect)],
             "env": copy.deepcopy(env),
             "resources": copy.deepcopy(resources),
             "securityContext": copy.deepcopy(container_security),
@@ -173,10 +193,13 @@ def render_sync_job(*, name: str, namespace: str, mode: str, legacy_server: str,
         "securityContext": {"runAsUser": 0, "runAsGroup": 0, "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": main,
         "volumes": [
-            {"name": "legacy-home", "nfs": {"server": legacy_server, "path": legacy_path, "readOnly": True}},
+            *([] if source_url else
+              [{"name": "legacy-home", "nfs": {"server": legacy_server, "path": legacy_path, "readOnly": True}}]),
             {"name": "home", "persistentVolumeClaim": {"claimName": home_claim}},
             {"name": "script", "configMap": {"name": configmap_name, "defaultMode": 0o555,
-                                             "items": [{"key": SCRIPT_KEY, "path": SCRIPT_KEY}]}},
+                                             "items": [{"key": k, "path": k} for k in (
+                                                 SCRIPT_KEY, *([MAP_KEY] if mapped else []),
+                                                 *([EXPECT_KEY] if expect else []))]}},
             {"name": "scratch", "emptyDir": {"sizeLimit": "1Gi"}},
         ],
     }

@@ -6,6 +6,10 @@ NOMINAL_SIZE = "1Ti"
 # Pinned so that the ownership fix can't change under us between updates.
 OWNERSHIP_FIX_IMAGE = "docker.io/library/busybox:1.37.0"
 JOVYAN = 1000
+# Each user's home inside the share.  KubeSpawner 7 expands `{username}` with its
+# default "safe" slug scheme; infra/migrate/usernames.py maps old homes to the
+# same expansion, so a copied home lands where the hub mounts it.
+HOME_SUBPATH = "{username}"
 
 
 def persistent_volume(name: str, server, path: str, mount_options: list[str], labels: dict) -> dict:
@@ -45,7 +49,7 @@ def singleuser_home_values(claim_name) -> dict:
     return {
         "storage": {
             "type": "static",
-            "static": {"pvcName": claim_name, "subPath": "{username}"},
+            "static": {"pvcName": claim_name, "subPath": HOME_SUBPATH},
             "homeMountPath": "/home/jovyan",
         },
         "initContainers": [
@@ -54,7 +58,7 @@ def singleuser_home_values(claim_name) -> dict:
                 "image": OWNERSHIP_FIX_IMAGE,
                 "command": ["sh", "-c", f"chown {JOVYAN}:{JOVYAN} /home/jovyan"],
                 "securityContext": {"runAsUser": 0, "capabilities": {"drop": ["ALL"], "add": ["CHOWN"]}},
-                "volumeMounts": [{"name": "home", "mountPath": "/home/jovyan", "subPath": "{username}"}],
+                "volumeMounts": [{"name": "home", "mountPath": "/home/jovyan", "subPath": HOME_SUBPATH}],
             }
         ],
     }

@@ -1,5 +1,6 @@
 """Moving a hub's users from an old deployment, one reviewed phase per update."""
 
+import ipaddress
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -11,10 +12,29 @@ Phase = Literal["none", "sync", "cutover", "decommission"]
 
 
 class LegacyNfs(Base):
-    """The old deployment's NFS export holding the users' homes."""
+    """Where the old homes are, and how the old hub named them."""
 
-    server: str = Field(pattern=r"^[A-Za-z0-9.-]+$", description="NFS server address.")
-    path: str = Field(pattern=r"^/", description="Exported path.")
+    server: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9.-]+$",
+        description="NFS server the new cluster can mount directly. Unset: the homes are read through the "
+        "stack's `legacy` deployment (an rsync export on the old cluster, see docs/migration.md).",
+    )
+    path: str = Field(pattern=r"^/", description="Directory holding one directory per user: on the NFS server, "
+                      "or inside the old Filestore share (e.g. /homes/<cluster-subdir>).")
+    naming: Literal["same", "escapism-legacy"] = Field(
+        "same", description="How the old hub named homes: `escapism-legacy` is KubeSpawner < 7's escape scheme.")
+    map: str | None = Field(None, description="File of `old<TAB>new` lines from `python -m infra.migrate "
+                            "map-usernames`; required unless naming is `same`.")
+    old_users: str | None = Field(None, description="File of the old hub's user names; cutover fails "
+                                  "unless each of them with an old home has one where the new hub looks.")
+
+    @model_validator(mode="after")
+    def _map_for_renames(self):
+        if self.naming != "same" and self.map is None:
+            reject([("map", f"naming {self.naming!r} renames homes, so it needs the map file")])
+        if self.old_users is not None and self.map is None:
+            reject([("old_users", "is checked against the map, so it needs `map`")])
+        return self
 
 
 class LegacyHub(Base):
@@ -30,6 +50,10 @@ class LegacyCluster(Base):
     name: str = Field(pattern=r"^[a-z][-a-z0-9]{0,39}$")
     location: str = Field(pattern=r"^[a-z]+-[a-z]+[0-9](-[a-z])?$")
     node_pools: list[str] = Field(default_factory=list, description="Node pools adopted with the cluster.")
+    export_ip: ipaddress.IPv4Address | None = Field(
+        None, description="Free address in the old nodes' subnet for the rsync export's internal load balancer.")
+    kubeconfig: SecretStr | None = Field(
+        None, description="Kubeconfig of the old cluster, for the rsync export; `pulumi config set --secret --path`.")
 
 
 class LegacyHome(Base):
@@ -38,6 +62,9 @@ class LegacyHome(Base):
     name: str = Field(pattern=r"^[a-z][-a-z0-9]{0,62}$")
     location: str = Field(pattern=r"^[a-z]+-[a-z]+[0-9](-[a-z])?$")
     share: str = Field(pattern=r"^[a-z][_a-z0-9]{0,15}$", description="File share name.")
+    ip: str | None = Field(None, pattern=r"^[0-9.]+$", description="The instance's address in the old VPC.")
+    reserved_ip_range: ipaddress.IPv4Network | None = Field(
+        None, description="The instance's reserved range (its own peered network, reachable from the old VPC only).")
     delete_after_backup: bool = Field(
         False,
         description="Delete it at decommission, after a backup made in that same update. "
@@ -45,10 +72,20 @@ class LegacyHome(Base):
     )
 
 
+class LegacyNetwork(Base):
+    """The old VPC, peered with the new one so the new cluster's pods reach the rsync export."""
+
+    name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", description="VPC name in the old project.")
+    ranges: dict[Key, ipaddress.IPv4Network] = Field(
+        min_length=1, description="Every subnet range of the old VPC, secondary (pod, service) ranges included.")
+
+
 class LegacyResources(Base):
-    """Old GCP resources adopted into the stack with `import`, and deleted at decommission."""
+    """The old deployment, once per stack however many hubs it served: adopted with `import`,
+    read through an rsync export while hubs sync, deleted after every hub using it is cut over."""
 
     project: str = Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$", description="Project holding them.")
+    network: LegacyNetwork | None = None
     cluster: LegacyCluster | None = None
     home: LegacyHome | None = None
 
@@ -70,7 +107,6 @@ class Migration(Base):
     sync_generation: int = Field(0, ge=0, description="Raise to run another sync pass.")
     parallel: int = Field(4, ge=1, le=64, description="User directories copied at once.")
     legacy_hub: LegacyHub | None = None
-    legacy_resources: LegacyResources | None = None
     previous: Previous | None = None
 
     def old_hub_replicas(self) -> int | None:
@@ -82,14 +118,10 @@ class Migration(Base):
             return 1
         return None
 
-    def legacy_home_deletable(self) -> bool:
-        """True when the old home will be deleted by the next (decommission) update.
-
-        State keeps retain_on_delete from the last update, so it is cleared only in
-        the cutover update, and only when the operator asked for delete-after-backup.
-        """
-        home = self.legacy_resources and self.legacy_resources.home
-        return bool(home and home.delete_after_backup and self.phase == "cutover")
+    @property
+    def uses_legacy(self) -> bool:
+        """Reads the old homes through the stack's `legacy` deployment (no direct NFS server)."""
+        return self.source is not None and self.source.server is None
 
     @model_validator(mode="after")
     def _needs_for_phase(self):
@@ -116,8 +148,26 @@ def transition_problems(path: str, migration: Migration, home_tier: str) -> list
     if after != before and previous.home_tier not in (None, home_tier):
         problems.append((f"{path}.home.tier", f"changes the home volume ({previous.home_tier} to {home_tier}) "
                                               "in the same update as a phase change; do one at a time"))
-    legacy_home = migration.legacy_resources and migration.legacy_resources.home
-    if previous.legacy_home_deletable and not legacy_home:
-        problems.append((f"{path}.migration.legacy_resources.home",
-                         "was set to be deleted after a backup; removing it now would delete it without one"))
     return problems
+
+
+def legacy_stage(migrations: dict[str, Migration]) -> Phase:
+    """Where the shared old deployment stands: the least advanced phase of the hubs that use it.
+
+    It is dropped (deleted) only when every one of them is at decommission, which
+    the phase guard allows only after that hub's cutover completed.
+    """
+    using = [m.phase for m in migrations.values() if m.uses_legacy]
+    return min(using, key=PHASES.index) if using else "none"
+
+
+def legacy_home_deletable(legacy: LegacyResources | None, migrations: dict[str, Migration]) -> bool:
+    """True when the old home will be deleted by the update that decommissions the last hub using it.
+
+    State keeps retain_on_delete from the last update, so it is cleared one update
+    earlier: when every hub using it is at least at cutover, and only when the
+    operator asked for delete-after-backup.
+    """
+    home = legacy and legacy.home
+    phases = [m.phase for m in migrations.values() if m.uses_legacy]
+    return bool(home and home.delete_after_backup and phases and legacy_stage(migrations) == "cutover")

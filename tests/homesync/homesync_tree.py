@@ -18,6 +18,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "components" / "nfs_home" / "homesync.sh"
 WORK_NAME = b".homesync-work"
+# Per-user stamps kept by homesync.sh at the root of DEST between passes.
+STATE_NAME = b".homesync"
 
 IS_ROOT = os.geteuid() == 0
 PAST_NS = 1_600_000_000_123_456_789  # 2020-09-13, with a nanosecond part
@@ -227,7 +229,7 @@ def _xattrs(path: bytes) -> dict:
     return out
 
 
-def snapshot(root, *, exclude_work: bool = False, with_ctime: bool = False,
+def snapshot(root, *, exclude_work: bool = False, exclude_state: bool = False, with_ctime: bool = False,
              hashes: bool = True) -> dict:
     """relpath -> metadata tuple for the root and everything under it.
 
@@ -264,6 +266,8 @@ def snapshot(root, *, exclude_work: bool = False, with_ctime: bool = False,
             for name in sorted(os.listdir(p)):
                 if exclude_work and not rel and name == WORK_NAME:
                     continue
+                if exclude_state and not rel and name == STATE_NAME:
+                    continue
                 visit(os.path.join(rel, name) if rel else name)
 
     visit(b"")
@@ -274,7 +278,7 @@ def snapshot(root, *, exclude_work: bool = False, with_ctime: bool = False,
 def compare(src, dst, *, xattrs: bool = True, max_report: int = 20) -> list[str]:
     """Independent tree comparison; returns human-readable differences."""
     a = snapshot(src)
-    z = snapshot(dst)
+    z = snapshot(dst, exclude_state=True)
     return diff_snapshots(a, z, xattrs=xattrs, max_report=max_report)
 
 

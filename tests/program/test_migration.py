@@ -12,9 +12,15 @@ from .graph import one, waits_on
 
 LEGACY_GCP = {
     "project": "pangeo-old-project",
-    "cluster": {"name": "pangeo", "location": "us-central1-b", "node_pools": ["core", "user"]},
-    "home": {"name": "pangeo-home", "location": "us-central1-b", "share": "home", "delete_after_backup": True},
+    "network": {"name": "default", "ranges": {"nodes": "10.128.0.0/20", "pods": "10.60.0.0/14",
+                                              "services": "10.64.0.0/20"}},
+    "cluster": {"name": "pangeo", "location": "us-central1-b", "node_pools": ["core", "user"],
+                "export_ip": "10.128.0.250"},
+    "home": {"name": "pangeo-home", "location": "us-central1-b", "share": "home", "delete_after_backup": True,
+             "ip": "10.200.0.2", "reserved_ip_range": "10.200.0.0/29"},
 }
+# gcp: staging and prod both lived on the one old cluster and Filestore; aws: prod alone, by NFS.
+HUBS = {"gcp": ("staging", "prod"), "aws-us-west-2": ("prod",)}
 DNS = {"gcp": {"mode": "cloud", "zone": "pangeo-io"}, "aws-us-west-2": {"mode": "cloud", "zone": "Z0123456789ABC"}}
 HOME = {"gcp": "gcp:filestore/instance:Instance", "aws-us-west-2": "aws:efs/fileSystem:FileSystem"}
 
@@ -24,23 +30,31 @@ def stack(request, tmp_path_factory):
     """The shipped stack with prod migrating from an old deployment."""
     name = request.param
     document = yaml.safe_load((REPO / f"Pulumi.{name}.yaml").read_text())
-    prod = document["config"]["pangeo-hubs:hubs"]["prod"]
-    prod["dns"] = DNS[name]
-    prod["migration"] = {
-        "phase": "none",
-        "source": {"server": "10.128.0.5", "path": "/homes"},
-        "legacy_hub": {"namespace": "prod"},
-        **({"legacy_resources": LEGACY_GCP} if name == "gcp" else {}),
-    }
-    path = tmp_path_factory.mktemp(name) / f"Pulumi.{name}.yaml"
+    tmp = tmp_path_factory.mktemp(name)
+    for hub in HUBS[name]:
+        config = document["config"]["pangeo-hubs:hubs"][hub]
+        config["dns"] = DNS[name]
+        if name == "gcp":
+            (tmp / f"{hub}.map").write_text("alice\talice\nhas-2dhyphen\thas-hyphen\n")
+            (tmp / f"{hub}.users").write_text("alice\nhas-hyphen\nnever-logged-in\n")
+            source = {"path": f"/homes/{hub}", "naming": "escapism-legacy", "map": str(tmp / f"{hub}.map"),
+                      "old_users": str(tmp / f"{hub}.users")}
+        else:
+            source = {"server": "10.128.0.5", "path": "/homes"}
+        config["migration"] = {"phase": "none", "source": source, "legacy_hub": {"namespace": hub}}
+    if name == "gcp":
+        document["config"]["pangeo-hubs:legacy"] = LEGACY_GCP
+    path = tmp / f"Pulumi.{name}.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return name, path
 
 
-def phase_plan(stack, phase, previous, *extra):
+def phase_plan(stack, phase, previous, *extra, hubs=None):
+    """Every migrating hub (or just `hubs`) at `phase`, after `previous`."""
     name, path = stack
-    sets = (f"hubs.prod.migration.phase={phase}", f"hubs.prod.migration.previous.phase={previous}", *extra)
-    return plan(name, stack_file=path, overrides=sets)
+    sets = [s for hub in (hubs or HUBS[name])
+            for s in (f"hubs.{hub}.migration.phase={phase}", f"hubs.{hub}.migration.previous.phase={previous}")]
+    return plan(name, stack_file=path, overrides=(*sets, *extra))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +64,8 @@ def phases(stack):
         "sync": phase_plan(stack, "sync", "none"),
         "cutover": phase_plan(stack, "cutover", "sync"),
         "decommission": phase_plan(stack, "decommission", "cutover", *(
-            ["hubs.prod.migration.previous.legacy_home_deletable=true"] if stack[0] == "gcp" else [])),
+            [f"hubs.{h}.migration.previous.legacy_home_deletable=true" for h in HUBS[stack[0]]]
+            if stack[0] == "gcp" else [])),
     }
 
 
@@ -58,29 +73,62 @@ def changes(before, after, action):
     return sorted((c.resource["type"], c.resource["name"]) for c in diff_plans(before, after) if c.action == action)
 
 
-def test_sync_adds_only_the_bulk_job_and_its_configmap(phases):
-    assert changes(phases["none"], phases["sync"], "create") == [
-        ("kubernetes:batch/v1:Job", "prod-sync-bulk"), ("kubernetes:core/v1:ConfigMap", "prod-sync-script")]
+EXPORT = [  # the old cluster's rsync export and the network path to it (gcp)
+    ("gcp:compute/firewall:Firewall", "pangeo-hubs-allow-rsync"),
+    ("gcp:compute/networkPeering:NetworkPeering", "pangeo-hubs-peering-new-old"),
+    ("gcp:compute/networkPeering:NetworkPeering", "pangeo-hubs-peering-old-new"),
+    ("kubernetes:apps/v1:Deployment", "pangeo-hubs-legacy-export"),
+    ("kubernetes:core/v1:ConfigMap", "pangeo-hubs-legacy-export-config"),
+    ("kubernetes:core/v1:Namespace", "pangeo-hubs-legacy-export-namespace"),
+    ("kubernetes:core/v1:Service", "pangeo-hubs-legacy-export-lb"),
+    ("pulumi:providers:kubernetes", "pangeo-hubs-legacy-export-k8s"),
+]
+
+
+def test_sync_adds_only_the_bulk_jobs_their_configmaps_and_the_export(phases, stack):
+    expected = [(t, f"{hub}-{n}") for hub in HUBS[stack[0]]
+                for t, n in (("kubernetes:batch/v1:Job", "sync-bulk"), ("kubernetes:core/v1:ConfigMap", "sync-script"))]
+    expected += EXPORT if stack[0] == "gcp" else []
+    assert changes(phases["none"], phases["sync"], "create") == sorted(expected)
     assert changes(phases["none"], phases["sync"], "update") == []
     assert changes(phases["none"], phases["sync"], "delete") == []
 
 
-def test_cutover_adds_the_patches_jobs_and_dns_and_deletes_nothing(phases):
+@pytest.mark.parametrize("stack", ["gcp"], indirect=True)
+def test_the_sync_pulls_from_the_export_with_the_user_map(phases):
+    sync = phases["sync"]
+    job = one(sync, "kubernetes:batch/v1:Job", "prod-sync-bulk")["inputs"]["spec"]["template"]["spec"]
+    command = job["containers"][0]["command"][-1]
+    assert "--source rsync://10.128.0.250/homes/homes/prod " in command and "--map " in command
+    assert not [v for v in job["volumes"] if "nfs" in v]
+    script = one(sync, "kubernetes:core/v1:ConfigMap", "prod-sync-script")["inputs"]["data"]
+    assert script["map.tsv"] == "alice\talice\nhas-2dhyphen\thas-hyphen\n"
+    assert script["expect.txt"] == "alice\nhas-hyphen\n"
+    service = one(sync, "kubernetes:core/v1:Service", "pangeo-hubs-legacy-export-lb")["inputs"]
+    assert service["metadata"]["annotations"] == {"networking.gke.io/load-balancer-type": "Internal"}
+    assert service["spec"]["loadBalancerIP"] == "10.128.0.250"
+    firewall = one(sync, "gcp:compute/firewall:Firewall", "pangeo-hubs-allow-rsync")["inputs"]
+    assert firewall["sourceRanges"] == ["10.16.0.0/12"] and firewall["allows"] == [{"protocol": "tcp", "ports": ["873"]}]
+    conf = one(sync, "kubernetes:core/v1:ConfigMap", "pangeo-hubs-legacy-export-config")["inputs"]["data"]
+    assert "read only = yes" in conf["rsyncd.conf"] and "hosts allow = 10.16.0.0/12" in conf["rsyncd.conf"]
+
+
+def test_cutover_adds_the_patches_jobs_and_dns_and_deletes_nothing(phases, stack):
     created = changes(phases["sync"], phases["cutover"], "create")
-    assert created == sorted([
-        ("kubernetes:apps/v1:DeploymentPatch", "prod-legacy-hub"),
-        ("kubernetes:apps/v1:DeploymentPatch", "prod-legacy-proxy"),
-        ("pulumi:providers:kubernetes", "prod-legacy-k8s"),
-        ("kubernetes:batch/v1:Job", "prod-sync-final"),
-        ("kubernetes:batch/v1:Job", "prod-health-check"),
-        ("kubernetes:core/v1:ConfigMap", "prod-health-check-script"),
-        ("kubernetes:core/v1:Secret", "prod-health-check-token"),
-        next(c for c in created if c[1] == "prod-dns"),
+    assert created == sorted(c for hub in HUBS[stack[0]] for c in [
+        ("kubernetes:apps/v1:DeploymentPatch", f"{hub}-legacy-hub"),
+        ("kubernetes:apps/v1:DeploymentPatch", f"{hub}-legacy-proxy"),
+        ("pulumi:providers:kubernetes", f"{hub}-legacy-k8s"),
+        ("kubernetes:batch/v1:Job", f"{hub}-sync-final"),
+        ("kubernetes:batch/v1:Job", f"{hub}-health-check"),
+        ("kubernetes:core/v1:ConfigMap", f"{hub}-health-check-script"),
+        ("kubernetes:core/v1:Secret", f"{hub}-health-check-token"),
+        next(c for c in created if c[1] == f"{hub}-dns"),
     ])
     assert changes(phases["sync"], phases["cutover"], "delete") == []
 
 
-def test_cutover_runs_in_order_stop_old_hub_then_final_sync_then_health_check_then_dns(phases):
+def test_cutover_runs_in_order_stop_old_hub_then_final_sync_then_health_check_then_dns(phases, stack):
     cutover = phases["cutover"]
     records = [r for r in cutover.resources if r["name"] == "prod-dns"]
     final = one(cutover, "kubernetes:batch/v1:Job", "prod-sync-final")
@@ -90,7 +138,10 @@ def test_cutover_runs_in_order_stop_old_hub_then_final_sync_then_health_check_th
     assert waits_on(cutover, final, one(cutover, "kubernetes:batch/v1:Job", "prod-sync-bulk"))
     assert waits_on(cutover, health, final)
     assert len(records) == 1 and waits_on(cutover, records[0], health)
-    assert final["inputs"]["spec"]["template"]["spec"]["containers"][0]["name"] == "homesync-verify"
+    verify = final["inputs"]["spec"]["template"]["spec"]["containers"][0]
+    assert verify["name"] == "homesync-verify"
+    if stack[0] == "gcp":  # the old hub's users each have a home where the new hub looks, or no DNS
+        assert "--expect /opt/homesync/expect.txt" in verify["command"][-1]
 
 
 def test_the_old_hub_is_scaled_to_zero_through_its_own_cluster(phases):
@@ -114,9 +165,9 @@ def test_dns_record_waits_for_cutover_and_has_a_five_minute_ttl(phases, stack):
 
 def test_decommission_deletes_only_the_legacy_resources(phases):
     deleted = changes(phases["cutover"], phases["decommission"], "delete")
-    assert deleted and all("-legacy-" in name for _, name in deleted)
+    assert deleted and all("-legacy-" in name or n in EXPORT for n in deleted for _, name in [n])
     created = changes(phases["cutover"], phases["decommission"], "create")
-    assert created in ([], [("gcp:filestore/backup:Backup", "prod-legacy-home-backup")])
+    assert created in ([], [("gcp:filestore/backup:Backup", "pangeo-hubs-legacy-home-backup")])
 
 
 def test_no_phase_change_touches_the_new_home_storage(phases, stack):
@@ -132,19 +183,22 @@ def test_no_phase_change_touches_the_new_home_storage(phases, stack):
 
 def test_each_update_exports_what_it_completed(phases):
     assert phases["sync"].outputs["migration"]["prod"]["phase"] == "sync"
+    assert "legacy" not in phases["sync"].outputs["migration"]
     cutover = phases["cutover"].outputs["migration"]["prod"]
     assert cutover["sync_generation_verified"] == 0 and cutover["completed_at"]
     assert phases["none"].outputs["migration"]["prod"]["completed_at"] is None
 
 
 def test_raising_sync_generation_runs_a_new_pass(stack, phases):
-    again = phase_plan(stack, "sync", "sync", "hubs.prod.migration.sync_generation=1")
+    again = phase_plan(stack, "sync", "sync", "hubs.prod.migration.sync_generation=1", hubs=["prod"])
+    if stack[0] == "gcp":
+        again = phase_plan(stack, "sync", "sync", "hubs.prod.migration.sync_generation=1")
     updated = [c for c in diff_plans(phases["sync"], again) if c.action == "update"]
     assert [(c.resource["name"], c.paths) for c in updated] == [("prod-sync-bulk", ["metadata.name"])]
 
 
 def test_rolling_back_cutover_starts_the_old_hub_again(stack):
-    rollback = phase_plan(stack, "sync", "cutover")
+    rollback = phase_plan(stack, "sync", "cutover", hubs=["prod"])
     patch = one(rollback, "kubernetes:apps/v1:DeploymentPatch", "prod-legacy-hub")
     assert patch["inputs"]["spec"] == {"replicas": 1}
 
@@ -162,29 +216,62 @@ def test_bad_transitions_are_refused_before_anything_is_declared(stack, phase, p
     assert any(line.startswith(message) for line in error.value.problems), error.value.problems
 
 
-# Only gcp adopts old resources: Pangeo's AWS hub starts fresh (config refuses legacy_resources there).
+# Only gcp adopts old resources: Pangeo's AWS hub starts fresh (config refuses `legacy` there).
 @pytest.mark.parametrize("stack", ["gcp"], indirect=True)
 def test_old_gcp_resources_are_adopted_as_they_are_and_the_old_home_is_backed_up_before_deletion(stack, phases):
     sync, cutover, decommission = phases["sync"], phases["cutover"], phases["decommission"]
-    cluster = one(sync, "gcp:container/cluster:Cluster", "prod-legacy-cluster")
+    cluster = one(sync, "gcp:container/cluster:Cluster", "pangeo-hubs-legacy-cluster")
     assert cluster["import_id"] == "projects/pangeo-old-project/locations/us-central1-b/clusters/pangeo"
     assert "nodeConfig" in cluster["ignore_changes"]
-    home = "prod-legacy-home"
+    home = "pangeo-hubs-legacy-home"
     assert one(sync, "gcp:filestore/instance:Instance", home)["retain_on_delete"] is True
     # The cutover update clears retain-on-delete so that dropping it at decommission deletes it.
     assert one(cutover, "gcp:filestore/instance:Instance", home)["retain_on_delete"] is False
     assert cutover.outputs["migration"]["prod"]["legacy_home_deletable"] is True
-    backup = one(decommission, "gcp:filestore/backup:Backup", "prod-legacy-home-backup")
+    backup = one(decommission, "gcp:filestore/backup:Backup", "pangeo-hubs-legacy-home-backup")
     assert backup["protect"] and backup["retain_on_delete"]
     assert backup["inputs"]["sourceInstance"] == "projects/pangeo-old-project/locations/us-central1-b/instances/pangeo-home"
     assert backup["inputs"]["location"] == "us-central1"
 
 
 @pytest.mark.parametrize("stack", ["gcp"], indirect=True)
+def test_one_legacy_deployment_serves_both_hubs_and_goes_only_after_both_are_cut_over(stack, phases):
+    for result in phases.values():
+        assert len([r for r in result.resources if r["type"] == "gcp:container/cluster:Cluster"
+                    and "-legacy-" in r["name"]]) == (0 if result is phases["decommission"] else 1)
+    # prod decommissioned, staging still at cutover: the old deployment stays, home retained
+    half = phase_plan(stack, "decommission", "cutover", "hubs.staging.migration.phase=cutover",
+                      "hubs.staging.migration.previous.phase=cutover", hubs=["prod"])
+    assert one(half, "gcp:container/cluster:Cluster", "pangeo-hubs-legacy-cluster")
+    assert not [r for r in half.resources if r["type"] == "gcp:filestore/backup:Backup"]
+    assert one(half, "gcp:filestore/instance:Instance", "pangeo-hubs-legacy-home")["retain_on_delete"] is False
+    # staging still syncing: the home is kept even though prod is gone
+    early = phase_plan(stack, "decommission", "cutover", "hubs.staging.migration.phase=sync",
+                       "hubs.staging.migration.previous.phase=sync", hubs=["prod"])
+    assert one(early, "gcp:filestore/instance:Instance", "pangeo-hubs-legacy-home")["retain_on_delete"] is True
+    assert one(early, "kubernetes:apps/v1:Deployment", "pangeo-hubs-legacy-export")
+
+
+@pytest.mark.parametrize("stack", ["gcp"], indirect=True)
 def test_removing_an_old_home_marked_for_deletion_without_its_backup_is_refused(stack):
-    with pytest.raises(ConfigError, match="legacy_resources.home: was set to be deleted after a backup"):
+    with pytest.raises(ConfigError, match="pangeo-hubs:legacy.home: was set to be deleted after a backup"):
         phase_plan(stack, "decommission", "cutover", "hubs.prod.migration.previous.legacy_home_deletable=true",
-                   "hubs.prod.migration.legacy_resources.home=null")
+                   "legacy.home=null")
+
+
+@pytest.mark.parametrize("stack", ["gcp"], indirect=True)
+@pytest.mark.parametrize("extra, message", [
+    (("legacy.network.ranges.pods=10.16.0.0/14",),
+     "pangeo-hubs:legacy.network.ranges.pods: 10.16.0.0/14 overlaps cluster.network.pods_cidr"),
+    (("legacy.cluster.export_ip=10.200.0.3",),
+     "pangeo-hubs:legacy.cluster.export_ip: 10.200.0.3/32 is in old-filestore, a Google-managed network"),
+    (("legacy.cluster.export_ip=null",), "pangeo-hubs:legacy.cluster.export_ip: is needed"),
+    (("legacy=null",), "pangeo-hubs:hubs.prod.migration.source.server: is unset"),
+], ids=["overlap", "transitive-through-filestore", "no-export-address", "no-legacy"])
+def test_an_unreachable_old_home_is_refused_at_plan_time(stack, extra, message):
+    with pytest.raises(ConfigError) as error:
+        phase_plan(stack, "sync", "none", *extra)
+    assert any(line.startswith(message) for line in error.value.problems), error.value.problems
 
 
 @pytest.mark.parametrize("stack", ["aws-us-west-2"], indirect=True)

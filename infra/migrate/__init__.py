@@ -1,0 +1,1 @@
+"""Migration helpers that need no cloud: the network route to the old homes, and user-name mapping."""
