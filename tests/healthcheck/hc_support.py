@@ -56,9 +56,11 @@ def wait_http(url, proc, timeout=60):
     raise RuntimeError(f"{url} did not answer within {timeout}s; see {proc.log}")
 
 
-def start(cmd, cwd, log, marker):
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}", HC_TEST_MARKER=marker)
-    env.pop("JUPYTERHUB_API_TOKEN", None)
+def start(cmd, cwd, log, marker, env=None):
+    """env: extra variables (e.g. what a pod's spec sets), over ours."""
+    base = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}", HC_TEST_MARKER=marker)
+    base.pop("JUPYTERHUB_API_TOKEN", None)
+    env = base | (env or {})
     logf = open(log, "wb")
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=logf, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -67,9 +69,9 @@ def start(cmd, cwd, log, marker):
 
 
 @contextlib.contextmanager
-def serving(command, tmp, marker, health_url, config="jupyterhub_config.py", log="jupyterhub.log"):
+def serving(command, tmp, marker, health_url, config="jupyterhub_config.py", log="jupyterhub.log", env=None):
     """Runs BIN/command with its config file in tmp until the block ends, once health_url answers."""
-    proc = start([str(BIN / command), "-f", str(tmp / config)], tmp, tmp / log, marker)
+    proc = start([str(BIN / command), "-f", str(tmp / config)], tmp, tmp / log, marker, env)
     try:
         wait_http(health_url, proc)
         yield proc
@@ -129,7 +131,7 @@ def hub(chp, tmp_path_factory):
     tokens = {
         "healthcheck": secrets.token_hex(16),  # role filtered to TEST_USER
         "healthcheck-any": secrets.token_hex(16),  # unfiltered role
-        "healthcheck-noscope": secrets.token_hex(16),  # lacks delete:servers, tokens
+        "healthcheck-noscope": secrets.token_hex(16),  # lacks servers, tokens
         "dask-gateway": secrets.token_hex(16),
     }
     roles = [
@@ -137,7 +139,7 @@ def hub(chp, tmp_path_factory):
         healthcheck.health_check_role("healthcheck-any"),
         {
             "name": "noscope",
-            "scopes": [s for s in healthcheck.REQUIRED_SCOPES if s not in ("delete:servers", "tokens")],
+            "scopes": [s for s in healthcheck.REQUIRED_SCOPES if s not in ("servers", "tokens")],
             "services": ["healthcheck-noscope"],
         },
         # like daskhub: users may use the dask-gateway service

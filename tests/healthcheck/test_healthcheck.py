@@ -75,7 +75,7 @@ def test_fails_when_token_lacks_scopes(hub, run_check):
     assert proc.stdout.splitlines() == [
         proc.stdout.splitlines()[0],  # ok: hub API ...
         "FAIL: token scopes: token of service healthcheck-noscope is missing scopes: "
-        "delete:servers, tokens",
+        "servers, tokens",
     ]
     assert "Traceback" not in proc.stderr
 

@@ -1,0 +1,166 @@
+"""A hub's two Helm releases as the stack declares them, rendered by the real `helm template`.
+
+Why each piece:
+- plan_releases: the plan scrubs secrets to "[secret]"; helm receives the real
+  values, and the hub and gateway must agree on their shared token, so the
+  plan is run with the mocks' scrubbing turned off for secrets.
+- Rendered: the manifests helm produces from those values; the test takes the
+  hub's and gateway's config files, env and mounts from them, never from copies,
+  and the Services (for localize.py) by what they select, not by name.
+"""
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.plan import mocks, plan
+from tests.charts import CHARTS, REPO
+
+HELM_CANDIDATES = [REPO / ".venv" / "tools" / "helm", Path(sys.executable).parent.parent / "tools" / "helm"]
+
+
+def skip_or_fail(msg):
+    """Missing tooling: a skip locally, a failure in CI (where it is a setup error)."""
+    if os.environ.get("CI"):
+        pytest.fail(msg)
+    print(f"\nSKIP: {msg}", file=sys.stderr)
+    pytest.skip(msg)
+
+
+def helm_binary():
+    for path in HELM_CANDIDATES:
+        if path.exists():
+            return str(path)
+    return shutil.which("helm") or skip_or_fail(f"no helm at {HELM_CANDIDATES[0]} or on PATH (make {HELM_CANDIDATES[0]})")
+
+
+def chart_package(name, version):
+    path = CHARTS / "packages" / f"{name}-{version}.tgz"
+    if not path.exists():
+        skip_or_fail(f"chart package {path} is absent (set PANGEO_CHARTS)")
+    return path
+
+
+def plan_releases(stack):
+    """{(namespace, chart): Release inputs}, with secret values revealed."""
+    scrub = mocks.scrub_secrets
+    sig = mocks.rpc._special_sig_key, mocks.rpc._special_secret_sig
+
+    def reveal(value):
+        if isinstance(value, dict) and value.get(sig[0]) == sig[1]:
+            return reveal(value["value"])
+        if isinstance(value, dict):
+            return {k: reveal(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [reveal(v) for v in value]
+        return scrub(value)
+
+    mocks.scrub_secrets = reveal
+    try:
+        resources = plan(stack).resources
+    finally:
+        mocks.scrub_secrets = scrub
+    return {(r["inputs"]["namespace"], r["inputs"]["chart"]): r["inputs"]
+            for r in resources if r["type"] == "kubernetes:helm.sh/v3:Release"}
+
+
+class Rendered:
+    """The manifests of one Release, rendered by `helm template`."""
+
+    def __init__(self, release, tmp):
+        chart = chart_package(release["chart"], release["version"])
+        values = tmp / f"{release['name']}-values.yaml"
+        values.write_text(yaml.safe_dump(release["values"]))
+        cmd = [helm_binary(), "template", release["name"], str(chart), "-f", str(values),
+               "--namespace", release["namespace"]]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        assert out.returncode == 0, f"{' '.join(cmd)} failed:\n{out.stderr}"
+        self.release, self.values, self.namespace = release, release["values"], release["namespace"]
+        self.docs = [d for d in yaml.safe_load_all(out.stdout) if d]
+
+    def get(self, kind, name):
+        return next(d for d in self.docs if d["kind"] == kind and d["metadata"]["name"] == name)
+
+    def deployment(self, component):
+        """The Deployment whose pods carry this component label."""
+        for d in self.docs:
+            labels = d["spec"]["template"]["metadata"]["labels"] if d["kind"] == "Deployment" else {}
+            if component in (labels.get("component"), labels.get("app.kubernetes.io/component")):
+                return d
+        raise LookupError(f"no Deployment for component {component} in {self.release['name']}")
+
+    def secret_data(self, name):
+        secret = self.get("Secret", name)
+        data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+        return data | (secret.get("stringData") or {})
+
+    def mount(self, deployment, root: Path):
+        """Write the pod's ConfigMap and Secret volumes under root + their mountPath."""
+        spec = deployment["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in spec.get("volumes", [])}
+        for m in spec["containers"][0].get("volumeMounts", []):
+            volume = volumes[m["name"]]
+            if "configMap" in volume:
+                source = volume["configMap"]
+                data = self.get("ConfigMap", source["name"])["data"]
+            elif "secret" in volume:
+                source = volume["secret"]
+                data = self.secret_data(source["secretName"])
+            else:
+                continue  # e.g. the hub's sqlite PVC: the hub runs in a tmp dir instead
+            if "items" in source:  # only these keys, at these paths
+                data = {item["path"]: data[item["key"]] for item in source["items"]}
+            target = root / m["mountPath"].lstrip("/")
+            if m.get("subPath"):
+                files = {target: data[m["subPath"]]}
+            else:
+                files = {target / key: text for key, text in data.items()}
+            for path, text in files.items():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+
+    def env(self, deployment):
+        """The container's env as Kubernetes resolves it (values, Secret keys, the namespace)."""
+        env = {}
+        for e in deployment["spec"]["template"]["spec"]["containers"][0].get("env", []):
+            ref = e.get("valueFrom", {})
+            if "value" in e:
+                env[e["name"]] = str(e["value"])
+            elif "secretKeyRef" in ref:
+                env[e["name"]] = self.secret_data(ref["secretKeyRef"]["name"])[ref["secretKeyRef"]["key"]]
+            elif ref.get("fieldRef", {}).get("fieldPath") == "metadata.namespace":
+                env[e["name"]] = self.namespace
+        return env
+
+    def config_arg(self, deployment):
+        """The pod path of the config file its container is started with."""
+        c = deployment["spec"]["template"]["spec"]["containers"][0]
+        argv = c.get("command", []) + c.get("args", [])
+        return argv[argv.index("--config") + 1]
+
+    def services(self):
+        """{service name: {port: (selected component, targetPort)}}."""
+        out = {}
+        for d in self.docs:
+            if d["kind"] == "Service":
+                sel = d["spec"].get("selector", {})
+                component = sel.get("component") or sel.get("app.kubernetes.io/component")
+                out[d["metadata"]["name"]] = {p["port"]: (component, p.get("targetPort", p["port"]))
+                                              for p in d["spec"]["ports"]}
+        return out
+
+
+def service_env(services):
+    """The <NAME>_SERVICE_HOST/PORT variables Kubernetes gives every pod of the namespace."""
+    env = {}
+    for name, ports in services.items():
+        key = name.upper().replace("-", "_")
+        env[f"{key}_SERVICE_HOST"] = name
+        env[f"{key}_SERVICE_PORT"] = str(next(iter(ports)))
+    return env

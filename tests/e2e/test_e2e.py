@@ -1,0 +1,112 @@
+"""End to end, on real components configured exactly as the stack renders them.
+
+A hub's jupyterhub and dask-gateway Releases from the plan are rendered with
+`helm template`; JupyterHub 5.5.0 boots the chart's own jupyterhub_config.py
+(GitHubOAuthenticator against a fake GitHub) and dask-gateway-server
+2026.3.0 the chart's own dask_gateway_config.py; only the spawner and the
+gateway backend are local-process ones (see stack.py, hub_side.py, gateway_side.py).
+"""
+
+import pytest
+from jupyterhub.roles import get_default_roles
+
+from components.dask_hub.jupyterhub_values import HEALTH_CHECK_SERVICE, HEALTH_CHECK_USER
+from journey import gateway_status, login, notebook_env, run_notebook, start_server, token_scopes
+from stack import OUTSIDER, USERS
+
+ALICE, BOB = USERS
+
+
+@pytest.fixture(scope="module")
+def servers(stack):
+    """Both users logged in through GitHub, their servers started: {user: (session, notebook env)}."""
+    out = {}
+    for user in USERS:
+        session, callback = login(stack, user)
+        assert callback.status_code == 302, f"{user} could not log in ({callback.status_code}); see {stack.hub_log}"
+        out[user] = session, notebook_env(stack, start_server(session, stack, user))
+    return out
+
+
+@pytest.fixture(scope="module")
+def alice_cluster(stack, servers):
+    """The notebook's journey: a cluster of 2 workers, a computation; the cluster is kept."""
+    env = servers[ALICE][1]
+    status = gateway_status(env, env["JUPYTERHUB_API_TOKEN"])
+    if status in (401, 403):
+        pytest.fail(
+            f"dask-gateway refused the notebook's own JUPYTERHUB_API_TOKEN (HTTP {status}): its scopes are "
+            f"{token_scopes(stack, env['JUPYTERHUB_API_TOKEN'])}. The gateway requires "
+            f"access:services!service=<its service name>; set hub.config.Spawner.server_token_scopes in the "
+            f"rendered jupyterhub values (components/dask_hub/jupyterhub_values.py) to include it.")
+    return run_notebook(stack, env, "journey")
+
+
+def test_github_login_runs_allowed_organizations(stack):
+    """The real GitHubOAuthenticator: members of the allowed org/team get in, others don't."""
+    _, callback = login(stack, OUTSIDER)
+    assert callback.status_code == 403, callback.text[:500]
+    paths = [p for _, p in stack.github.requests]
+    assert "/login/oauth/access_token" in {p.split("?")[0] for _, p in stack.github.requests}
+    assert any(p.startswith("/api/v3/orgs/") for p in paths)  # allowed_organizations
+    if stack.jh.values["hub"]["config"]["GitHubOAuthenticator"].get("populate_teams_in_auth_state"):
+        assert "/api/v3/user/teams" in paths
+
+
+def test_notebook_env_is_the_rendered_one(stack, servers):
+    rendered = {k: v for k, v in stack.jh.values["singleuser"]["extraEnv"].items() if k.startswith("DASK_GATEWAY__")}
+    assert rendered, "singleuser.extraEnv sets no DASK_GATEWAY__ variables"
+    env = servers[ALICE][1]
+    assert {k: v for k, v in env.items() if k.startswith("DASK_GATEWAY__")} == {
+        k: stack.localize(v) for k, v in rendered.items()}
+    assert env["JUPYTERHUB_API_TOKEN"]
+
+
+def test_notebook_runs_a_dask_cluster(alice_cluster):
+    assert alice_cluster["workers"] == 2
+    assert alice_cluster["total"] == sum(range(10_000))
+    assert alice_cluster["squares"] == sum(x * x for x in range(10))
+    assert ":" in alice_cluster["image"]  # the user image, through {JUPYTER_IMAGE_SPEC}
+
+
+def test_other_user_cannot_see_connect_or_stop_it(stack, servers, alice_cluster):
+    name = alice_cluster["name"]
+    seen = run_notebook(stack, servers[BOB][1], "intrude", name)
+    assert name not in seen["listed"]
+    for step in ("report_error", "stop_error", "connect_error"):  # the gateway answers 403 to each
+        assert seen[step] and "403" in seen[step], seen
+    # bob's stop_cluster did nothing: alice still sees it running, then stops it
+    own = run_notebook(stack, servers[ALICE][1], "shutdown", name)
+    assert name in own["before"] and own["before"][name] == "RUNNING", own
+    assert name not in own["after"]
+    assert f"Created cluster {name} for user {ALICE}" in stack.gw_log.read_text()
+
+
+def test_gateway_refuses_a_token_without_access_to_its_service(stack, servers):
+    """Why server_token_scopes matters: JupyterHub's default server token may not use the gateway."""
+    session, env = servers[ALICE]
+    default_scopes = next(r for r in get_default_roles() if r["name"] == "server")["scopes"]
+    r = session.post(f"{stack.api_url}/users/{ALICE}/tokens", json={"scopes": default_scopes, "note": "e2e"},
+                     headers={"X-XSRFToken": session.cookies.get("_xsrf", path="/hub/")}, timeout=30)
+    assert r.status_code == 201, r.text
+    assert gateway_status(env, r.json()["token"]) in (401, 403)
+    assert gateway_status(env, env["JUPYTERHUB_API_TOKEN"]) == 200, (
+        "the notebook's own token must be accepted: hub.config.Spawner.server_token_scopes must grant "
+        f"access:services!service=<gateway>; it holds {token_scopes(stack, env['JUPYTERHUB_API_TOKEN'])}")
+
+
+def test_health_check_passes_against_the_same_hub(stack, run_check):
+    """healthcheck.py as the cutover Job runs it: the rendered service token and narrowed role."""
+    token = stack.jh.values["hub"]["services"][HEALTH_CHECK_SERVICE]["apiToken"]
+    env = {k: stack.localize(v) for k, v in stack.jh.values["singleuser"]["extraEnv"].items()}
+    proc = run_check("--hub-url", stack.url, "--gateway-url", env["DASK_GATEWAY__ADDRESS"],
+                     "--gateway-proxy-address", env["DASK_GATEWAY__PROXY_ADDRESS"], "--user", HEALTH_CHECK_USER,
+                     "--workers", "2", "--timeout", "90", token=token)
+    hint = ""
+    if "auth has expired" in proc.stdout:
+        hint = (f"\nHINT: with enable_auth_state, GitHubOAuthenticator.refresh_pre_spawn (default on) refuses to "
+                f"spawn for a user without auth_state -- {HEALTH_CHECK_USER} is created by the API and never logs "
+                f"in. The rendered hub values need e.g. a hub.extraConfig setting c.GitHubOAuthenticator."
+                f"refresh_user_hook that returns True for {HEALTH_CHECK_USER} (None for everyone else).")
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr[-2000:]}\nsee {stack.hub_log}{hint}"
+    assert proc.stdout.splitlines()[-1] == "ok: all checks passed"
