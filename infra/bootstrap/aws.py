@@ -39,7 +39,7 @@ class BootstrapResult:
     def commands(self) -> list[str]:
         return [
             f"pulumi login s3://{self.bucket}",
-            f"pulumi stack init {self.stack} --secrets-provider awskms://{self.key_alias}?region={self.region}",
+            f"pulumi stack init {self.stack} --secrets-provider 'awskms://{self.key_alias}?region={self.region}'",
         ]
 
 

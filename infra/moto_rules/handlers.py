@@ -81,6 +81,13 @@ def route_table(ctx, name, i, mocked):
     return {"id": table}
 
 
+def vpc_endpoint(ctx, name, i, mocked):
+    made = ctx("ec2").create_vpc_endpoint(
+        VpcId=i["vpcId"], ServiceName=i["serviceName"], VpcEndpointType=i.get("vpcEndpointType", "Gateway"),
+        RouteTableIds=i.get("routeTableIds", []), TagSpecifications=_ec2_tags("vpc-endpoint", i))
+    return {"id": made["VpcEndpoint"]["VpcEndpointId"]}
+
+
 def route_table_association(ctx, name, i, mocked):
     made = ctx("ec2").associate_route_table(SubnetId=i["subnetId"], RouteTableId=i["routeTableId"])
     return {"id": made["AssociationId"]}
@@ -302,6 +309,7 @@ HANDLERS: dict[str, Callable] = {
     "aws:ec2/natGateway:NatGateway": nat_gateway,
     "aws:ec2/routeTable:RouteTable": route_table,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": route_table_association,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
     "aws:ec2/securityGroup:SecurityGroup": security_group,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": security_group_ingress,
     "aws:ec2/launchTemplate:LaunchTemplate": launch_template,

@@ -8,8 +8,10 @@ import boto3
 import pytest
 
 from infra.bootstrap import BootstrapError, bootstrap_aws
+from infra.bootstrap import __main__ as bootstrap_main
 from infra.bootstrap.__main__ import main
 from infra.bootstrap.aws import bucket_name_problem, state_bucket_policy
+from infra.bootstrap.quotas import elastic_ip_shortfall, planned_elastic_ips
 from infra.moto_rules import moto_aws
 
 BUCKET = "pangeo-hubs-pulumi-state"
@@ -48,7 +50,8 @@ def test_cli_prints_the_login_and_stack_init_commands(aws, capsys):
     assert main(["aws", "--region", "us-west-2", "--bucket", BUCKET]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert f"pulumi login s3://{BUCKET}" in lines
-    assert ("pulumi stack init aws-us-west-2 --secrets-provider awskms://alias/pangeo-hubs-pulumi?region=us-west-2") in lines
+    # quoted: zsh would glob the `?`
+    assert "pulumi stack init aws-us-west-2 --secrets-provider 'awskms://alias/pangeo-hubs-pulumi?region=us-west-2'" in lines
     assert main(["aws", "--region", "us-west-2", "--bucket", BUCKET]) == 0
     assert "created:" not in capsys.readouterr().out
 
@@ -93,3 +96,26 @@ def test_valid_bucket_names_pass(name):
 def test_state_policy_denies_plain_http_on_bucket_and_objects():
     statement = state_bucket_policy("b")["Statement"][0]
     assert statement["Effect"] == "Deny" and statement["Resource"] == ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]
+
+
+def test_elastic_ips_within_the_default_quota_need_nothing(aws):
+    assert elastic_ip_shortfall(boto3.session.Session(), "us-west-2", 5) is None
+
+
+def test_more_elastic_ips_than_the_default_quota_name_the_quota(aws):
+    # moto's Service Quotas has no EC2 quotas to report, so AWS's default (5) applies.
+    shortfall = elastic_ip_shortfall(boto3.session.Session(), "us-west-2", 7)
+    assert (shortfall.code, shortfall.needed, shortfall.allowed) == ("L-0263D0A3", 7, 5)
+    assert shortfall.request_command.startswith(
+        "aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-0263D0A3 --desired-value 7")
+
+
+def test_shipped_stack_plans_within_five_elastic_ips(aws_plan):
+    assert planned_elastic_ips(aws_plan.resources) <= 5
+
+
+def test_cli_names_the_quota_when_the_plan_needs_more_elastic_ips(aws, capsys, monkeypatch):
+    monkeypatch.setattr(bootstrap_main, "planned_elastic_ips", lambda resources: 7)
+    assert main(["aws", "--region", "us-west-2", "--bucket", BUCKET]) == 0
+    out = capsys.readouterr().out
+    assert "raise quota L-0263D0A3 first" in out and "--quota-code L-0263D0A3 --desired-value 7" in out
