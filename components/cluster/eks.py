@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 
 from infra.config import AwsCloud, ClusterConfig, NodePool
 
+from . import aws_names
 from .base import DNS_TTL, Cluster, PublicAddress, ScratchBucket
 from .kubeconfig import eks_exec, exec_kubeconfig
 from .node_roles import hub_selector, node_labels, node_taints
@@ -24,7 +25,18 @@ _EKS_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHED
 _POLICY = "arn:aws:iam::aws:policy/"
 _NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 _ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# The VPC CNI enforces NetworkPolicies only when asked to, through its add-on
+# configuration (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html);
+# without it the hubs' policies would be accepted and silently not enforced.
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
 _MAX_ZONES = 6
+# A new account may hold 5 Elastic IPs per region (EC2-VPC Elastic IPs, quota code
+# L-0263D0A3; docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html). The
+# default shape spends 1 on the NAT gateway and LOAD_BALANCER_ZONES on each hub's NLB,
+# so two hubs fit; infra.bootstrap names the quota to raise when a stack needs more.
+EIP_QUOTA_CODE = "L-0263D0A3"
+DEFAULT_EIP_QUOTA = 5
+LOAD_BALANCER_ZONES = 2
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,7 @@ def autoscaler_tags(cluster_name: str, pool: NodePool) -> dict[str, str]:
     template = "k8s.io/cluster-autoscaler/node-template"
     tags = {"k8s.io/cluster-autoscaler/enabled": "true", f"k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
     tags |= {f"{template}/label/{k}": v for k, v in node_labels(pool.purpose).items()}
-    tags |= {f"{template}/taint/{t['key']}": f"{t['value']}:{t['effect']}" for t in node_taints(pool.purpose)}
+    tags |= {f"{template}/taint/{t['key']}": f"{t['value']}:{t['effect']}" for t in node_taints(pool.purpose, pool.draining)}
     return tags
 
 
@@ -125,7 +137,10 @@ class EksCluster(Cluster):
         super().__init__("pangeo:index:EksCluster", name, None, opts)
         cfg, cloud = args.config, args.cloud
         cidrs = subnet_cidrs(cfg.network.cidr, cloud.availability_zones)
-        self._name, self._cluster_name, self._zones = name, cfg.name, cloud.availability_zones
+        self._name, self._cluster_name, self._region = name, cfg.name, cloud.region
+        # The hubs' load balancers span the first zones; core nodes stay there so the
+        # NLB always has a node to send to (the proxy Service's externalTrafficPolicy is Cluster).
+        self._lb_zones = cloud.availability_zones[:LOAD_BALANCER_ZONES]
         child = pulumi.ResourceOptions(parent=self)
         self._network(name, cfg.name, str(cfg.network.cidr), cidrs)
 
@@ -159,15 +174,21 @@ class EksCluster(Cluster):
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
             encryption_config={"provider": {"key_arn": secrets_key.arn}, "resources": ["secrets"]},
             enabled_cluster_log_types=["audit", "authenticator"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy]),
+            # Every user's server runs here; nodes are separate node groups, so no node
+            # change reaches this resource.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy], protect=True),
         )
-        admin = self._deployer_access(name)
+        admins = self._admin_access(name, cfg.admins)
         issuer = self.cluster.identities[0].oidcs[0].issuer
         self.oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], thumbprint_lists=[EKS_OIDC_THUMBPRINT],
             opts=child,
         )
         self._issuer = issuer
+        self._group_names = {
+            key: aws_names.node_group(key, pool.machine_type, pool.fallback_machine_types, pool.spot)
+            for key, pool in cfg.node_pools.items()
+        }
         self.node_groups = {
             key: self._node_group(name, cfg.name, key, pool, node_policies) for key, pool in cfg.node_pools.items()
         }
@@ -178,13 +199,19 @@ class EksCluster(Cluster):
         )
         self.provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[admin, *self.node_groups.values()]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*admins, *self.node_groups.values()]),
         )
         self._addons(name, cfg, cloud.region)
         self.register_outputs({"kubeconfig": self.kubeconfig, "endpoint": self.cluster.endpoint})
 
     def _network(self, name: str, cluster_name: str, cidr: str, cidrs: dict[str, dict[str, str]]) -> None:
-        """Private subnets for nodes and EFS, public ones for NAT and load balancers; a NAT per AZ."""
+        """Private subnets for nodes and EFS, public ones for NAT and load balancers; one NAT gateway.
+
+        One NAT gateway, in the first zone, as eksctl's default (vpc.nat.gateway: Single):
+        one per zone would take an Elastic IP each, and the account's default quota (5)
+        would not leave room for the hubs' load balancers. Bucket traffic skips NAT
+        through an S3 gateway endpoint on every private route table.
+        """
         child = pulumi.ResourceOptions(parent=self)
         owned = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
         self.vpc = aws.ec2.Vpc(
@@ -197,17 +224,20 @@ class EksCluster(Cluster):
             tags={"Name": f"{cluster_name}-public"}, opts=child,
         )
         self.public_subnets, self.private_subnets = {}, {}
+        private_routes = []
+        nat = None
         for zone, block in cidrs.items():
             public = aws.ec2.Subnet(
                 f"{name}-public-{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=block["public"],
                 tags={"Name": f"{cluster_name}-public-{zone}", "kubernetes.io/role/elb": "1", **owned}, opts=child,
             )
             aws.ec2.RouteTableAssociation(f"{name}-public-rta-{zone}", subnet_id=public.id, route_table_id=public_routes.id, opts=child)
-            nat_ip = aws.ec2.Eip(f"{name}-nat-ip-{zone}", domain="vpc", tags={"Name": f"{cluster_name}-nat-{zone}"}, opts=child)
-            nat = aws.ec2.NatGateway(
-                f"{name}-nat-{zone}", subnet_id=public.id, allocation_id=nat_ip.allocation_id,
-                tags={"Name": f"{cluster_name}-{zone}"}, opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
-            )
+            if nat is None:
+                nat_ip = aws.ec2.Eip(f"{name}-nat-ip-{zone}", domain="vpc", tags={"Name": f"{cluster_name}-nat-{zone}"}, opts=child)
+                nat = aws.ec2.NatGateway(
+                    f"{name}-nat-{zone}", subnet_id=public.id, allocation_id=nat_ip.allocation_id,
+                    tags={"Name": f"{cluster_name}-{zone}"}, opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+                )
             private = aws.ec2.Subnet(
                 f"{name}-private-{zone}", vpc_id=self.vpc.id, availability_zone=zone, cidr_block=block["private"],
                 tags={"Name": f"{cluster_name}-private-{zone}", "kubernetes.io/role/internal-elb": "1", **owned}, opts=child,
@@ -218,24 +248,35 @@ class EksCluster(Cluster):
             )
             aws.ec2.RouteTableAssociation(f"{name}-private-rta-{zone}", subnet_id=private.id, route_table_id=routes.id, opts=child)
             self.public_subnets[zone], self.private_subnets[zone] = public, private
+            private_routes.append(routes)
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{self._region}.s3",
+            vpc_endpoint_type="Gateway", route_table_ids=[r.id for r in private_routes],
+            tags={"Name": f"{cluster_name}-s3"}, opts=child,
+        )
 
-    def _deployer_access(self, name: str) -> aws.eks.AccessPolicyAssociation:
-        """Cluster admin for whoever runs `pulumi up`, as its IAM role (not the STS session)."""
-        invoke = pulumi.InvokeOptions(parent=self)
-        caller = aws.get_caller_identity_output(opts=invoke)
-        deployer = aws.iam.get_session_context_output(arn=caller.arn, opts=invoke).issuer_arn
-        entry = aws.eks.AccessEntry(
-            f"{name}-deployer", cluster_name=self.cluster.name, principal_arn=deployer, type="STANDARD",
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return aws.eks.AccessPolicyAssociation(
-            f"{name}-deployer-admin", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
-            policy_arn=_ADMIN_POLICY, access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self),
-        )
+    def _admin_access(self, name: str, admins: list[str]) -> list[aws.eks.AccessPolicyAssociation]:
+        """Cluster admin for each configured IAM principal, keyed by a slug of its ARN.
+
+        From config, not from whoever ran `pulumi up` last: a teammate's update must
+        not take access away from the others.
+        """
+        associations = []
+        for arn in admins:
+            slug = aws_names.admin_slug(arn)
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{slug}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            associations.append(aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{slug}", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
+                policy_arn=_ADMIN_POLICY, access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self),
+            ))
+        return associations
 
     def _node_group(self, name: str, cluster_name: str, key: str, pool: NodePool, policies: list) -> aws.eks.NodeGroup:
         template = aws.ec2.LaunchTemplate(
-            f"{name}-lt-{key}",
+            aws_names.launch_template(name, key),
             metadata_options=IMDS,
             block_device_mappings=[{"device_name": "/dev/xvda", "ebs": {
                 "volume_size": pool.disk_size_gb, "volume_type": "gp3", "encrypted": "true", "delete_on_termination": "true"}}],
@@ -248,21 +289,26 @@ class EksCluster(Cluster):
         return aws.eks.NodeGroup(
             f"{name}-pool-{key}",
             cluster_name=self.cluster.name,
-            node_group_name=key,
+            node_group_name=self._group_names[key],
             node_role_arn=self.node_role.arn,
-            subnet_ids=[s.id for s in self.private_subnets.values()],
+            subnet_ids=[s.id for z, s in self.private_subnets.items() if pool.purpose != "core" or z in self._lb_zones],
             ami_type="AL2023_x86_64_STANDARD",
             capacity_type="SPOT" if pool.spot else "ON_DEMAND",
             # Several same-shape types let spot draw from more capacity pools.
             instance_types=[pool.machine_type, *pool.fallback_machine_types],
-            scaling_config={"min_size": pool.min_nodes, "max_size": pool.max_nodes, "desired_size": pool.min_nodes},
+            # A draining group takes no new pods and may shrink to nothing as its pods end.
+            scaling_config={"min_size": 0 if pool.draining else pool.min_nodes, "max_size": pool.max_nodes,
+                            "desired_size": pool.min_nodes},
             labels=node_labels(pool.purpose),
-            taints=[{**t, "effect": _EKS_EFFECT[t["effect"]]} for t in node_taints(pool.purpose)],
+            taints=[{**t, "effect": _EKS_EFFECT[t["effect"]]} for t in node_taints(pool.purpose, pool.draining)],
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             update_config={"max_unavailable": 1},
             tags=autoscaler_tags(cluster_name, pool),
-            # The autoscaler owns the node count after creation.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=policies, ignore_changes=["scalingConfig.desiredSize"]),
+            # The autoscaler owns the node count after creation. A new shape has a new
+            # name, so its replacement is created first; the old group's users are kept
+            # by declaring it `draining` until it is empty (docs/config.md).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=policies, ignore_changes=["scalingConfig.desiredSize"],
+                                        delete_before_replace=False),
         )
 
     def _irsa_role(self, name: str, namespace: pulumi.Input[str], service_account: str, parent: pulumi.Resource) -> aws.iam.Role:
@@ -272,7 +318,13 @@ class EksCluster(Cluster):
         return aws.iam.Role(name, assume_role_policy=trust, opts=pulumi.ResourceOptions(parent=parent))
 
     def _addons(self, name: str, cfg: ClusterConfig, region: str) -> None:
-        """EBS CSI (with a gp3 class) and the cluster autoscaler, each with its own IRSA role."""
+        """The VPC CNI enforcing NetworkPolicies, EBS CSI (with a gp3 class) and the cluster
+        autoscaler, the last two with their own IRSA role."""
+        aws.eks.Addon(
+            f"{name}-vpc-cni", cluster_name=self.cluster.name, addon_name="vpc-cni",
+            configuration_values=json.dumps(VPC_CNI_CONFIGURATION), resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE", opts=pulumi.ResourceOptions(parent=self),
+        )
         ebs_role = self._irsa_role(f"{name}-ebs-csi", "kube-system", "ebs-csi-controller-sa", self)
         ebs_policy = aws.iam.RolePolicyAttachment(
             f"{name}-ebs-csi-policy", role=ebs_role.name, policy_arn=_POLICY + "service-role/AmazonEBSCSIDriverPolicy",
@@ -285,7 +337,11 @@ class EksCluster(Cluster):
         )
         on_cluster = pulumi.ResourceOptions(parent=self, provider=self.provider)
         k8s.storage.v1.StorageClass(
-            f"{name}-gp3", metadata={"name": self.storage_class}, provisioner="ebs.csi.aws.com",
+            f"{name}-gp3",
+            # EKS 1.30+ ships no default class, and z2jh's hub-db PVC names none.
+            metadata={"name": self.storage_class,
+                      "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+            provisioner="ebs.csi.aws.com",
             parameters={"type": "gp3", "encrypted": "true"}, volume_binding_mode="WaitForFirstConsumer",
             allow_volume_expansion=True, reclaim_policy="Delete",
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[ebs])),
@@ -315,12 +371,12 @@ class EksCluster(Cluster):
         )
 
     def node_selector(self, pool: str) -> dict[str, str]:
-        return {"eks.amazonaws.com/nodegroup": pool}
+        return {"eks.amazonaws.com/nodegroup": self._group_names[pool]}
 
     def scratch_bucket(self, name, *, namespace, service_account, retention_days, parent):
         opts = pulumi.ResourceOptions(parent=parent)
         # Scratch is disposable by definition, so the stack may delete a non-empty bucket.
-        bucket = aws.s3.Bucket(f"{name}-scratch", bucket_prefix=f"{self._cluster_name}-{name}-scratch-", force_destroy=True, opts=opts)
+        bucket = aws.s3.Bucket(f"{name}-scratch", bucket_prefix=aws_names.scratch_bucket_prefix(self._cluster_name, name), force_destroy=True, opts=opts)
         aws.s3.BucketPublicAccessBlock(
             f"{name}-scratch", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
             ignore_public_acls=True, restrict_public_buckets=True, opts=opts,
@@ -340,15 +396,19 @@ class EksCluster(Cluster):
         return ScratchBucket(url=pulumi.Output.concat("s3://", bucket.bucket), service_account_annotations={"eks.amazonaws.com/role-arn": role.arn})
 
     def public_address(self, name, *, parent):
-        # One Elastic IP per public subnet, handed to the NLB: the address exists before
-        # the proxy Service does and survives the Service being recreated.
+        # One Elastic IP per load-balancer zone, handed to the NLB: the address exists
+        # before the proxy Service does and survives the Service being recreated.
+        zones = self._lb_zones
         ips = [
             aws.ec2.Eip(f"{name}-proxy-{zone}", domain="vpc", tags={"Name": f"{name}-proxy-{zone}"},
                         opts=pulumi.ResourceOptions(parent=parent))
-            for zone in self._zones
+            for zone in zones
         ]
         annotations = {
             "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+            # cloud-provider-aws: one EIP per subnet, so the subnets are named too.
+            "service.beta.kubernetes.io/aws-load-balancer-subnets":
+                pulumi.Output.all(*[self.public_subnets[z].id for z in zones]).apply(",".join),
             "service.beta.kubernetes.io/aws-load-balancer-eip-allocations":
                 pulumi.Output.all(*[ip.allocation_id for ip in ips]).apply(",".join),
         }

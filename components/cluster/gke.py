@@ -8,16 +8,32 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from infra.config import ClusterConfig, GcpCloud, NodePool
+from infra.config.maintenance import Maintenance
 
+from . import gcp_names
 from .base import DNS_TTL, Cluster, ImageRegistry, PublicAddress, ScratchBucket
 from .kubeconfig import exec_kubeconfig, gke_exec
-from .node_roles import node_labels, node_taints
+from .node_roles import node_labels, node_taints, shaped_name
 
 _GKE_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 _NODE_ROLES = ("roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer",
                "roles/artifactregistry.reader")
 # Keep only what the nodes need; GKE's legacy metadata endpoints leak instance credentials.
 _NODE_METADATA = {"disable-legacy-endpoints": "true"}
+
+
+def node_pool_name(key: str, pool: NodePool) -> str:
+    """`<key>-<hash>` of the fields whose change replaces a GKE node pool (machine type,
+    disk size, spot: ForceNew in terraform-provider-google node_config.go), so a new
+    shape is a new pool created beside the old one. At most 30 + 7 characters, within
+    GKE's 40 (https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools, name)."""
+    return shaped_name(key, pool.machine_type, pool.disk_size_gb, pool.spot)
+
+
+def maintenance_policy(maintenance: Maintenance) -> dict:
+    """GKE upgrades (release channel included) only inside this window and outside the exclusions."""
+    return {"recurring_window": maintenance.recurring_window(),
+            "maintenance_exclusions": maintenance.exclusion_windows()}
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,7 @@ class GkeCluster(Cluster):
             opts=child,
         )
         self.node_account = gcp.serviceaccount.Account(
-            f"{name}-nodes", account_id=f"{cfg.name}-nodes"[:30], display_name=f"{cfg.name} GKE nodes", opts=child
+            f"{name}-nodes", account_id=gcp_names.node_service_account(cfg.name), display_name=f"{cfg.name} GKE nodes", opts=child
         )
         node_member = self.node_account.email.apply(lambda email: f"serviceAccount:{email}")
         for role in _NODE_ROLES:
@@ -74,6 +90,7 @@ class GkeCluster(Cluster):
             remove_default_node_pool=True,
             initial_node_count=1,
             release_channel={"channel": cfg.release_channel},
+            maintenance_policy=maintenance_policy(cfg.maintenance or Maintenance()),
             workload_identity_config={"workload_pool": pulumi.Output.concat(args.project_id, ".svc.id.goog")},
             ip_allocation_policy={"cluster_secondary_range_name": "pods", "services_secondary_range_name": "services"},
             network_policy={"enabled": True, "provider": "CALICO"},
@@ -84,11 +101,16 @@ class GkeCluster(Cluster):
                 "workload_metadata_config": {"mode": "GKE_METADATA"},
                 "service_account": self.node_account.email,
             },
-            # User data lives on the protected home storage, not in the cluster: a
-            # cluster can be replaced or torn down by a reviewed update.
-            deletion_protection=False,
-            opts=child,
+            # Every user's server runs here: neither GKE nor the engine deletes it
+            # without someone first lifting both protections in a reviewed change.
+            deletion_protection=True,
+            # node_config configures the default pool only, which is removed at once; its
+            # fields are ForceNew on the cluster (terraform-provider-google
+            # resource_container_cluster.go, node_config from node_config.go), so a change
+            # there (a new node service account) would replace the whole cluster.
+            opts=pulumi.ResourceOptions(parent=self, protect=True, ignore_changes=["nodeConfig"]),
         )
+        self._pool_names = {key: node_pool_name(key, pool) for key, pool in cfg.node_pools.items()}
         self.node_pools = {
             key: self._node_pool(name, key, pool, location, cfg.location) for key, pool in cfg.node_pools.items()
         }
@@ -107,38 +129,42 @@ class GkeCluster(Cluster):
     def _node_pool(self, name: str, key: str, pool: NodePool, location: str, placement: str) -> gcp.container.NodePool:
         # Regional pools count nodes per zone; total_* bounds keep config meaning "nodes in the pool".
         bounds = ("total_min_node_count", "total_max_node_count") if placement == "regional" else ("min_node_count", "max_node_count")
+        # A draining pool takes no new pods and may shrink to nothing as its pods end.
+        min_nodes = 0 if pool.draining else pool.min_nodes
         return gcp.container.NodePool(
             f"{name}-pool-{key}",
-            name=key,
+            name=self._pool_names[key],
             cluster=self.cluster.name,
             location=location,
-            initial_node_count=pool.min_nodes,
-            autoscaling={bounds[0]: pool.min_nodes, bounds[1]: pool.max_nodes, "location_policy": "ANY" if pool.spot else "BALANCED"},
+            initial_node_count=min_nodes,
+            autoscaling={bounds[0]: min_nodes, bounds[1]: pool.max_nodes, "location_policy": "ANY" if pool.spot else "BALANCED"},
             management={"auto_repair": True, "auto_upgrade": True},
             node_config={
                 "machine_type": pool.machine_type,
                 "spot": pool.spot,
                 "disk_size_gb": pool.disk_size_gb,
                 "labels": node_labels(pool.purpose),
-                "taints": [{**t, "effect": _GKE_EFFECT[t["effect"]]} for t in node_taints(pool.purpose)],
+                "taints": [{**t, "effect": _GKE_EFFECT[t["effect"]]} for t in node_taints(pool.purpose, pool.draining)],
                 "metadata": _NODE_METADATA,
                 "workload_metadata_config": {"mode": "GKE_METADATA"},
                 "shielded_instance_config": {"enable_secure_boot": True, "enable_integrity_monitoring": True},
                 "service_account": self.node_account.email,
                 "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
             },
-            # The autoscaler owns the node count after creation.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["initialNodeCount"]),
+            # The autoscaler owns the node count after creation. A new shape has a new
+            # name, so its replacement is created first; the old pool's users are kept
+            # by declaring it `draining` until it is empty (docs/config.md).
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["initialNodeCount"], delete_before_replace=False),
         )
 
     def node_selector(self, pool: str) -> dict[str, str]:
-        return {"cloud.google.com/gke-nodepool": pool}
+        return {"cloud.google.com/gke-nodepool": self._pool_names[pool]}
 
     def scratch_bucket(self, name, *, namespace, service_account, retention_days, parent):
         opts = pulumi.ResourceOptions(parent=parent)
         bucket = gcp.storage.Bucket(
             f"{name}-scratch",
-            name=pulumi.Output.concat(self._project, "-", name, "-scratch"),
+            name=pulumi.Output.from_input(self._project).apply(lambda project: gcp_names.scratch_bucket(project, name)),
             location=self._region.upper(),
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
@@ -146,7 +172,7 @@ class GkeCluster(Cluster):
             opts=opts,
         )
         account = gcp.serviceaccount.Account(
-            f"{name}-scratch-user", account_id=f"{name}-users"[:30], display_name=f"{name} hub users", opts=opts
+            f"{name}-scratch-user", account_id=gcp_names.users_service_account(name), display_name=f"{name} hub users", opts=opts
         )
         gcp.serviceaccount.IAMMember(
             f"{name}-workload-identity",
@@ -180,7 +206,7 @@ class GkeCluster(Cluster):
             description=f"Images built by {name}'s binder", opts=opts,
         )
         pusher = gcp.serviceaccount.Account(
-            f"{name}-image-pusher", account_id=f"{name}-binder-push"[:30], display_name=f"{name} binder image pusher",
+            f"{name}-image-pusher", account_id=gcp_names.binder_push_service_account(name), display_name=f"{name} binder image pusher",
             opts=opts,
         )
         gcp.artifactregistry.RepositoryIamMember(

@@ -4,6 +4,7 @@ The label and taint keys are the ones the jupyterhub and dask-gateway charts loo
 for, so the charts' own scheduling rules work unchanged on either cloud.
 """
 
+import hashlib
 from typing import Literal
 
 Purpose = Literal["core", "user", "worker"]
@@ -21,13 +22,24 @@ _TAINTS: dict[str, list[dict[str, str]]] = {
 }
 
 
+# A pool being retired: no new pod lands on it, the ones there stay until they end
+# (docs/config.md, "Changing a pool's machine type").
+DRAINING_TAINT = {"key": "pangeo-hubs/draining", "value": "true", "effect": "NoSchedule"}
+
+
+def shaped_name(key: str, *immutable: object) -> str:
+    """`<key>-<6 hex>` of the fields whose change replaces a pool, so a new shape is a
+    new pool, created beside the old one instead of replacing it under its users."""
+    return f"{key}-{hashlib.sha256(repr(immutable).encode()).hexdigest()[:6]}"
+
+
 def node_labels(purpose: Purpose) -> dict[str, str]:
     return dict(_LABELS[purpose])
 
 
-def node_taints(purpose: Purpose) -> list[dict[str, str]]:
+def node_taints(purpose: Purpose, draining: bool = False) -> list[dict[str, str]]:
     """Kubernetes-style taints (`effect: NoSchedule`); each cloud spells the effect its own way."""
-    return [dict(t) for t in _TAINTS[purpose]]
+    return [dict(t) for t in _TAINTS[purpose]] + ([dict(DRAINING_TAINT)] if draining else [])
 
 
 def tolerations(purpose: Purpose) -> list[dict[str, str]]:

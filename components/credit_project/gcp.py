@@ -1,5 +1,6 @@
 """Credits on GCP: the project, its APIs and a monthly billing budget with e-mail alerts."""
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -20,6 +21,22 @@ SERVICES = (
 class GcpCreditProjectArgs:
     credits: CreditsConfig
     region: str
+
+
+def _slug(email: str) -> str:
+    return re.sub("[^a-z0-9]+", "-", email.lower())
+
+
+def channel_name(name: str, email: str) -> str:
+    """Unique per address: the readable slug alone merges a.b@x and a-b@x into one URN."""
+    return f"{name}-alert-{_slug(email)}-{hashlib.sha256(email.lower().encode()).hexdigest()[:6]}"
+
+
+def channel_aliases(name: str, email: str, emails: list[str]) -> list[pulumi.Alias]:
+    """The slug-only name earlier updates used, where it was unambiguous, so nothing is replaced."""
+    if sum(_slug(e) == _slug(email) for e in emails) > 1:
+        return []
+    return [pulumi.Alias(name=f"{name}-alert-{_slug(email)}")]
 
 
 class GcpCreditProject(CreditProject):
@@ -70,11 +87,13 @@ class GcpCreditProject(CreditProject):
         )
         channels = [
             gcp.monitoring.NotificationChannel(
-                f"{name}-alert-{re.sub('[^a-z0-9]+', '-', email.lower())}",
+                channel_name(name, email),
                 display_name=f"Budget alerts: {email}",
                 type="email",
                 labels={"email_address": email},
-                opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=self.provider, aliases=channel_aliases(name, email, credits.alert_emails),
+                ),
             )
             for email in sorted(credits.alert_emails)
         ]

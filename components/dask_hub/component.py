@@ -18,6 +18,7 @@ from .charts import DASK_GATEWAY, JUPYTERHUB, HubReleases
 from .gateway_values import gateway_values
 from .health_job import DEADLINE, SCRIPT, render_health_job
 from .jupyterhub_values import HEALTH_CHECK_USER, HubSecrets, jupyterhub_values
+from .network_policies import scheduler_policy, worker_policy
 
 USER_SERVICE_ACCOUNT = "user"
 
@@ -88,9 +89,14 @@ class DaskHub(pulumi.ComponentResource):
         self.gateway = self._release(
             f"{name}-dask-gateway", releases.gateway, DASK_GATEWAY, args.namespace,
             gateway_values(hub, api_token=secrets.gateway_token, service_account=USER_SERVICE_ACCOUNT,
-                           worker_machine=args.worker_machine, scratch_url=scratch.url if scratch else None),
+                           worker_machine=args.worker_machine, scratch_url=scratch.url if scratch else None,
+                           binder_pattern=args.binder.image_pattern if args.binder else None),
             depends, skip_crds=not args.install_gateway_crds,
         )
+        # The gateway chart ships no policy for the dask pods it starts.
+        for role, manifest in (("scheduler", scheduler_policy(releases, args.namespace)),
+                               ("worker", worker_policy(releases, args.namespace))):
+            k8s.networking.v1.NetworkPolicy(f"{name}-dask-{role}-policy", **manifest, opts=on_cluster)
 
         cutting_over = hub.migration.phase in ("cutover", "decommission")
         self.health_check = (

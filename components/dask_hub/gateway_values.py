@@ -1,9 +1,13 @@
 """Values for the dask-gateway chart, authenticated by and served through the hub."""
 
+import math
+
+import pulumi
+
 from components.cluster.node_roles import dask_selector, hub_selector, tolerations
+from components.sizing import Machine, machine_allocatable
 from components.z2jh import HUB_API
 from infra.config import HubConfig
-from infra.config.machines import RESERVED_FRACTION, Machine
 
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME
 from .gateway_limits import user_limits_config
@@ -16,16 +20,24 @@ SCRATCH_ENV = "PANGEO_HUB_SCRATCH_URL"
 # workers run exactly the user's environment.
 _OPTIONS = '''\
 import os
+import re
 
 from dask_gateway_server.options import Float, Mapping, Options, String
 
 # Set on the gateway pod from the hub's scratch bucket; empty when it has none.
 _SCRATCH = os.environ.get("{scratch_env}", "")
+# The images a user may run as a notebook on this hub, and nothing else: the
+# client sends its notebook's image, so each of these must pass.
+_IMAGES = frozenset({images!r})
+# Matched as KubeSpawner matches an unlisted choice's validation_regex (re.match).
+_PATTERNS = [re.compile(p) for p in {patterns!r}]
 
 
 def _handler(options, user):
     if ":" not in options.image:
         raise ValueError("image must include a tag, e.g. {default_image}")
+    if options.image not in _IMAGES and not any(p.match(options.image) for p in _PATTERNS):
+        raise ValueError(f"image {{options.image!r}} is not one this hub offers its users, e.g. {default_image}")
     # Workers see the same per-user scratch prefix as the user's notebook.
     scratch = {{"SCRATCH_BUCKET": f"{{_SCRATCH}}/{{user.name}}", "PANGEO_SCRATCH": f"{{_SCRATCH}}/{{user.name}}"}}
     return {{
@@ -47,11 +59,23 @@ c.Backend.cluster_options = Options(
 '''
 
 
-def cluster_options_config(hub: HubConfig, worker_machine: Machine) -> str:
-    usable = 1 - RESERVED_FRACTION
-    max_cores = round(worker_machine.vcpus * usable, 1)
-    max_memory = round(worker_machine.memory_gb * usable, 1)
+def offered_images(hub: HubConfig, binder_pattern: str | None = None) -> tuple[list[str], list[str]]:
+    """Images a notebook of this hub may run: exact references, and the patterns of
+    the profiles' typed-in images and of the hub's binder (images.py offers the same)."""
+    images = sorted({hub.image.ref, *(choice.ref for choice in hub.images.values())})
+    patterns = sorted({p.other_image_pattern for p in hub.profiles.values() if p.other_image_pattern})
+    return images, patterns + ([binder_pattern] if binder_pattern is not None else [])
+
+
+def cluster_options_config(hub: HubConfig, worker_machine: Machine, binder_pattern: str | None = None) -> str:
+    # The largest worker a worker node can take, rounded down so it still fits.
+    room = machine_allocatable(worker_machine)
+    max_cores = math.floor(room.cpu * 10) / 10
+    max_memory = math.floor(room.memory_gib * 10) / 10
+    images, patterns = offered_images(hub, binder_pattern)
     return _OPTIONS.format(
+        images=images,
+        patterns=patterns,
         default_cores=min(2.0, max_cores),
         max_cores=max_cores,
         default_memory=min(8.0, max_memory),
@@ -70,9 +94,13 @@ def _pod_config(role: str, service_account: str, tolerate: str) -> dict:
 
 
 def gateway_values(
-    hub: HubConfig, *, api_token, service_account: str, worker_machine: Machine, scratch_url=None
+    hub: HubConfig, *, api_token, service_account: str, worker_machine: Machine, scratch_url=None,
+    binder_pattern: pulumi.Input[str] | None = None,
 ) -> dict:
-    """`scratch_url`: the hub's scratch bucket, if it has one; placed on the gateway pod for the options handler."""
+    """`scratch_url`: the hub's scratch bucket, if it has one; placed on the gateway pod for the options handler.
+    `binder_pattern`: the images the hub's binder builds, when it has one."""
+    options = (cluster_options_config(hub, worker_machine) if binder_pattern is None else
+               pulumi.Output.from_input(binder_pattern).apply(lambda p: cluster_options_config(hub, worker_machine, p)))
     core = {"nodeSelector": hub_selector("core")}
     limits = hub.dask
     return {
@@ -88,7 +116,7 @@ def gateway_values(
                 "worker": {"extraPodConfig": _pod_config("worker", service_account, "worker")},
             },
             "extraConfig": {
-                "cluster-options": cluster_options_config(hub, worker_machine),
+                "cluster-options": options,
                 "user-limits": user_limits_config(
                     max_clusters=limits.max_clusters_per_user, max_cores=limits.max_cores_per_user,
                     max_memory_gb=limits.max_memory_gb_per_user, idle_minutes=limits.idle_timeout_minutes,

@@ -17,6 +17,8 @@ def _choice(display_name: str, ref: str, default: bool = False) -> dict:
 def _typed_in_pattern(binder_pattern: pulumi.Input[str] | None, other: str | None) -> pulumi.Input[str] | None:
     """One regex for KubeSpawner's single unlisted choice: the binder's images, the profile's own, or both."""
     if binder_pattern is not None and other is not None:
+        if isinstance(binder_pattern, str):
+            return f"(?:{binder_pattern})|(?:{other})"
         return pulumi.Output.concat("(?:", binder_pattern, ")|(?:", other, ")")
     return binder_pattern if binder_pattern is not None else other
 

@@ -14,11 +14,22 @@ from .groups import authenticator_group_config, group_roles, groups_extra_config
 from .healthcheck import health_check_role
 from .hub_page import hub_page_values
 from .images import image_option
+from .network_policies import HUB_API_PORT, TRAEFIK_PORT, gateway_api_selector, traefik_selector
 from .shared_directory import with_shared_directory, writers_hook
 
 # The service the cutover health check authenticates as, and the one user it may touch.
 HEALTH_CHECK_SERVICE = "health-check"
 HEALTH_CHECK_USER = "pangeo-health-check"
+# The health-check user is created through the API and never logs in, so it has no
+# GitHub auth state for the pre-spawn refresh (on with enable_auth_state) to renew;
+# without this hook the hub refuses its server with "auth has expired".
+HEALTH_CHECK_REFRESH = f'''\
+def keep_health_check_user(authenticator, user, auth_state):
+    return True if user.name == {HEALTH_CHECK_USER!r} else None
+
+
+c.GitHubOAuthenticator.refresh_user_hook = keep_health_check_user
+'''
 # Pangeo's and 2i2c's hubs give a spawn 10 minutes: a new user node and a
 # multi-GB image pull take several.
 START_TIMEOUT_SECONDS = 600
@@ -107,6 +118,7 @@ def jupyterhub_values(
     # z2jh runs these in key order, after it has set the profile list and volume mounts.
     extra_config = {
         **({"groups": groups_extra_config(hub)} if hub.groups else {}),
+        "health-check-user": HEALTH_CHECK_REFRESH,
         **({"shared-directory": writers_hook(hub.shared_directory.writers)} if hub.shared_directory.enabled else {}),
     }
     user_services = [GATEWAY_SERVICE_NAME, *([binder.name] if binder else [])]
@@ -119,8 +131,11 @@ def jupyterhub_values(
         "cloudMetadata": {"blockWithIptables": False},
         "networkPolicy": {
             "egressAllowRules": {"cloudMetadataServer": True},
-            # The chart's policy denies private addresses; the gateway's proxy is one.
-            "egress": [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}]}],
+            # The chart's policy denies private addresses; this hub's gateway proxy is
+            # one. It routes both the scheduler connection and the dashboard, so no
+            # notebook needs a direct line to any scheduler or worker.
+            "egress": [{"to": [{"podSelector": traefik_selector(releases)}],
+                        "ports": [{"port": TRAEFIK_PORT, "protocol": "TCP"}]}],
         },
         "extraEnv": dask_environment(releases, scratch_prefix),
         "startTimeout": START_TIMEOUT_SECONDS,
@@ -136,11 +151,12 @@ def jupyterhub_values(
         },
         "hub": {
             "cookieSecret": secrets.cookie_secret,
-            # The gateway checks users' tokens against the hub API, which the chart's
-            # policy opens only to pods labelled for it; the gateway chart can't label its pods.
+            # The gateway's API server checks users' tokens against the hub API, which
+            # the chart's policy opens only to pods labelled for it; the gateway chart
+            # can't label its pods, so this hub's API server is let in by its own labels.
             "networkPolicy": {"ingress": [{
-                "from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}],
-                "ports": [{"port": 8081}],
+                "from": [{"podSelector": gateway_api_selector(releases)}],
+                "ports": [{"port": HUB_API_PORT, "protocol": "TCP"}],
             }]},
             "extraFiles": page_files,
             "config": {
@@ -171,7 +187,7 @@ def jupyterhub_values(
                 **group_roles(hub),
                 **sharing_role(hub),
             },
-            **({"extraConfig": extra_config} if extra_config else {}),
+            "extraConfig": extra_config,
         },
         "singleuser": singleuser,
         "scheduling": {

@@ -5,10 +5,19 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
+from .maintenance import Maintenance
 from .types import Base, Key, reject
 
-GCP_REGION = r"^[a-z]+-[a-z]+[0-9]$"
+# Region names: GCP's have one or two digits (europe-west10, me-central2;
+# https://cloud.google.com/compute/docs/regions-zones), AWS's one.
+GCP_REGION = r"^[a-z]+-[a-z]+[0-9]{1,2}$"
 AWS_REGION = r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$"
+# The EKS subnets are placed by the zone's letter, in eighths of the VPC range
+# (components/cluster/eks.py), so zones a to f.
+AWS_ZONE_LETTERS = "abcdef"
+# Six zone subnets and the public eighth, each needing room for pods (the VPC CNI
+# gives pods VPC addresses): /22 is the smallest VPC that holds them.
+AWS_MIN_VPC_PREFIX = 22
 
 
 class GcpCloud(Base):
@@ -20,8 +29,9 @@ class GcpCloud(Base):
 
     @model_validator(mode="after")
     def _zone_in_region(self):
-        if not self.zone.startswith(f"{self.region}-"):
-            reject([("zone", f"must be a zone of region {self.region}, got {self.zone!r}")])
+        # A GCP zone is its region plus a dash and one lowercase letter (us-central1-b).
+        if self.zone[:-2] != self.region or self.zone[-2:-1] != "-" or self.zone[-1] not in "abcdefghijklmnopqrstuvwxyz":
+            reject([("zone", f"must be a zone of region {self.region}, such as {self.region}-b, got {self.zone!r}")])
         return self
 
 
@@ -36,8 +46,12 @@ class AwsCloud(Base):
 
     @model_validator(mode="after")
     def _zones_in_region(self):
-        bad = [z for z in self.availability_zones if z[:-1] != self.region or not z[-1].isalpha()]
-        problems = [("availability_zones", f"{z!r} is not an availability zone of {self.region}") for z in bad]
+        bad = [z for z in self.availability_zones if z[:-1] != self.region or z[-1:] not in AWS_ZONE_LETTERS]
+        problems = [
+            ("availability_zones", f"{z!r} is not an availability zone of {self.region} "
+                                   f"({self.region} followed by one of {', '.join(AWS_ZONE_LETTERS)})")
+            for z in bad
+        ]
         if len(set(self.availability_zones)) != len(self.availability_zones):
             problems.append(("availability_zones", "must not repeat a zone"))
         reject(problems)
@@ -63,6 +77,11 @@ class NodePool(Base):
     max_nodes: int = Field(ge=1, le=1000, description="Autoscaler upper bound.")
     spot: bool = Field(False, description="Spot (preemptible) capacity; for dask workers.")
     disk_size_gb: int = Field(100, ge=20, le=2000, description="Boot disk size of each node.")
+    draining: bool = Field(
+        False,
+        description="Retiring this pool: no new pod lands on it (taint pangeo-hubs/draining) and it "
+        "scales down to zero as its pods end; remove it once empty (docs/config.md).",
+    )
 
     @model_validator(mode="after")
     def _bounds(self):
@@ -107,12 +126,19 @@ class ClusterConfig(Base):
     )
     network: Network
     node_pools: dict[Key, NodePool] = Field(min_length=1, description="Node pools by stable name.")
+    maintenance: Maintenance | None = Field(
+        None, description="GKE: when upgrades may happen; unset means weekends in America/New_York.")
+    admins: list[str] = Field(
+        default_factory=list,
+        description="EKS: IAM role or user ARNs given cluster admin (AmazonEKSClusterAdminPolicy) by access entry.",
+    )
 
     @model_validator(mode="after")
     def _pools_cover_purposes(self):
-        purposes = {p.purpose for p in self.node_pools.values()}
+        # A draining pool takes no new pods, so each purpose needs another pool to go to.
+        purposes = {p.purpose for p in self.node_pools.values() if not p.draining}
         reject([
-            ("node_pools", f"needs at least one pool with purpose {need!r}")
+            ("node_pools", f"needs at least one pool with purpose {need!r} that is not draining")
             for need in ("core", "user", "worker")
             if need not in purposes
         ])

@@ -51,9 +51,12 @@ class CreditsConfig(Base):
 
     @model_validator(mode="after")
     def _thresholds(self):
-        reject([
+        problems = [
             ("alert_thresholds", f"each must be in (0, 2], got {t}")
             for t in self.alert_thresholds
             if not 0 < t <= 2
-        ])
+        ]
+        lowered = [e.lower() for e in self.alert_emails]
+        problems += [("alert_emails", f"lists {e!r} twice") for e in sorted(set(lowered)) if lowered.count(e) > 1]
+        reject(problems)
         return self

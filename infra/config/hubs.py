@@ -89,7 +89,7 @@ class Profile(Base):
     description: str = ""
     node_pool: Key = Field(description="User pool the server runs on.")
     cpu: float = Field(gt=0, description="Guaranteed and limit CPUs.")
-    memory_gb: float = Field(gt=0, description="Guaranteed and limit memory in GB.")
+    memory_gb: float = Field(gt=0, description="Guaranteed and limit memory in GiB (KubeSpawner reads G as 1024**3).")
     default: bool = False
     groups: list[Key] = Field(
         default_factory=list, description="Only members of these groups (and admins) see it; empty: everyone."
@@ -102,9 +102,12 @@ class Profile(Base):
     )
 
 
-# The smallest size each storage tier can be created with.
-HOME_TIERS: dict[str, dict[str, int | None]] = {
-    "gcp": {"BASIC_HDD": 1024, "BASIC_SSD": 2560, "ZONAL": 1024, "REGIONAL": 1024},
+# The sizes (GiB) each storage tier can be created with. Filestore service tiers:
+# Basic HDD 1 to 63.9 TiB, Basic SSD 2.5 to 63.9 TiB, zonal and regional 1 to 100 TiB
+# (https://cloud.google.com/filestore/docs/service-tiers). EFS has no size.
+HOME_TIERS: dict[str, dict[str, tuple[int, int] | None]] = {
+    "gcp": {"BASIC_HDD": (1024, 63900), "BASIC_SSD": (2560, 63900), "ZONAL": (1024, 102400),
+            "REGIONAL": (1024, 102400)},
     "aws": {"elastic": None},
 }
 

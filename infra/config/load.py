@@ -32,10 +32,35 @@ def parse_stack_config(values: dict[str, Any]) -> StackConfig:
         namespace, _, name = key.partition(":")
         if namespace == NAMESPACE:
             tree[name] = _decode(value)
+    tree = _with_hub_defaults(tree)
     try:
         return StackConfig.model_validate(tree)
     except ValidationError as error:
         raise ConfigError(format_problems(error)) from None
+
+
+def _with_hub_defaults(tree: dict[str, Any]) -> dict[str, Any]:
+    """Merge `hub_defaults` under every hub: keys a hub sets win, mappings merge key by key.
+
+    Hubs share profiles, groups and wording this way rather than through YAML
+    anchors, which `pulumi config set` expands when it rewrites the stack file.
+    """
+    defaults = tree.pop("hub_defaults", None)
+    if defaults is None:
+        return tree
+    if not isinstance(defaults, dict):
+        raise ConfigError([f"{NAMESPACE}:hub_defaults: must be a mapping of hub keys"])
+    hubs = tree.get("hubs")
+    if isinstance(hubs, dict):
+        tree = {**tree, "hubs": {name: _merged(defaults, hub) for name, hub in hubs.items()}}
+    return tree
+
+
+def _merged(base: Any, overlay: Any) -> Any:
+    """An empty mapping in the hub clears the default (`groups: {}`); a fuller one merges into it."""
+    if isinstance(base, dict) and isinstance(overlay, dict) and overlay:
+        return {**base, **{k: _merged(base[k], v) if k in base else v for k, v in overlay.items()}}
+    return overlay
 
 
 def _decode(value: Any) -> Any:
@@ -90,6 +115,22 @@ def _messages(item: dict) -> list[tuple[tuple, str]]:
     return [((), message)]
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Refuses a mapping that repeats a key: plain YAML keeps the last one silently,
+    so a second `profiles:` would quietly replace the first."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` map of a Pulumi.<stack>.yaml file."""
     try:
@@ -97,7 +138,7 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise ConfigError([f"{path}: cannot read: {error.strerror}"]) from None
     try:
-        document = yaml.safe_load(text) or {}
+        document = yaml.load(text, Loader=_UniqueKeyLoader) or {}  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -2,11 +2,15 @@
 
 from pydantic import Field, model_validator
 
-from .cluster import Cloud, ClusterConfig, GcpCloud
+from components.cluster import aws_names, gcp_names
+
+from components.sizing import allocatable
+
+from .cluster import AWS_MIN_VPC_PREFIX, Cloud, ClusterConfig, GcpCloud
 from .credits import CreditsConfig
 from .hubs import HOME_TIERS, HubConfig
-from .machines import MACHINES, RESERVED_FRACTION
-from .migration import transition_problems
+from .machines import MACHINES
+from .migration import LegacyResources, legacy_stage, transition_problems
 from .types import Base, HubKey, reject
 
 
@@ -17,6 +21,8 @@ class StackConfig(Base):
     credits: CreditsConfig
     cluster: ClusterConfig
     hubs: dict[HubKey, HubConfig] = Field(min_length=1, description="Hubs by stable name.")
+    legacy: LegacyResources | None = Field(
+        None, description="The old deployment the hubs migrate from (gcp); one per stack, shared by its hubs.")
 
     @property
     def provider(self) -> str:
@@ -24,7 +30,7 @@ class StackConfig(Base):
 
     @model_validator(mode="after")
     def _fits_the_cloud(self):
-        reject(self._cloud_problems() + self._pool_problems() + self._hub_problems())
+        reject(self._cloud_problems() + self._pool_problems() + self._hub_problems() + self._legacy_problems())
         return self
 
     def _cloud_problems(self) -> list[tuple[str, str]]:
@@ -36,12 +42,71 @@ class StackConfig(Base):
             for key in ("pods_cidr", "services_cidr"):
                 if getattr(self.cluster.network, key) is None:
                     problems.append((f"cluster.network.{key}", "is required on gcp (GKE secondary range)"))
+            problems += self._gcp_name_problems()
+            if self.cluster.admins:
+                problems.append(("cluster.admins", "only applies on aws; GKE admins are IAM members of the project"))
         else:
             for key in ("billing_account", "project"):
                 if getattr(self.credits, key) is not None:
                     problems.append((f"credits.{key}", "only applies on gcp"))
             if self.cluster.kubernetes_version is None:
                 problems.append(("cluster.kubernetes_version", "is required on aws (EKS control plane)"))
+            if self.cluster.network.cidr.prefixlen > AWS_MIN_VPC_PREFIX:
+                problems.append(("cluster.network.cidr", f"must be /{AWS_MIN_VPC_PREFIX} or larger on aws, to hold "
+                                 f"a subnet per zone, got {self.cluster.network.cidr}"))
+            if self.cluster.maintenance is not None:
+                problems.append(("cluster.maintenance", "only applies on gcp; EKS upgrades only when "
+                                 "cluster.kubernetes_version changes"))
+            problems += self._aws_name_problems()
+        return problems
+
+    def _aws_name_problems(self) -> list[tuple[str, str]]:
+        """Names AWS derives from keys here (components/cluster/aws_names.py); each names the key that makes it."""
+        cluster = self.cluster.name
+        problems = [("cluster.name", p) for p in (
+            aws_names.eks_cluster_problem(cluster),
+            *map(aws_names.role_problem, aws_names.cluster_roles(cluster)),
+            aws_names.security_group_problem(f"{cluster}-nodes"),
+        ) if p]
+        for key, pool in self.cluster.node_pools.items():
+            group = aws_names.node_group(key, pool.machine_type, pool.fallback_machine_types, pool.spot)
+            template = aws_names.launch_template(cluster, key)
+            problems += [(f"cluster.node_pools.{key}", p) for p in (
+                aws_names.node_group_problem(group), aws_names.launch_template_problem(template)) if p]
+        for name, hub in self.hubs.items():
+            names = [aws_names.security_group_problem(f"{name}-nfs"), *map(aws_names.role_problem, aws_names.hub_roles(name))]
+            if hub.scratch.enabled:
+                names.append(aws_names.bucket_prefix_problem(aws_names.scratch_bucket_prefix(cluster, name)))
+            problems += [(f"hubs.{name}", p) for p in names if p]
+        if not self.cluster.admins:
+            problems.append(("cluster.admins", "needs at least one IAM role ARN: nobody else may administer the cluster"))
+        slugs: dict[str, str] = {}
+        for i, arn in enumerate(self.cluster.admins):
+            if problem := aws_names.principal_problem(arn):
+                problems.append((f"cluster.admins.{i}", problem))
+            elif (slug := aws_names.admin_slug(arn)) in slugs:
+                problems.append((f"cluster.admins.{i}", f"{arn!r} repeats {slugs[slug]!r} (access entries are keyed by {slug!r})"))
+            else:
+                slugs[slug] = arn
+        return problems
+
+    def _gcp_name_problems(self) -> list[tuple[str, str]]:
+        """Names GCP derives from keys here; each problem names the key that makes it."""
+        problems = []
+        if problem := gcp_names.service_account_problem(gcp_names.node_service_account(self.cluster.name)):
+            problems.append(("cluster.name", problem))
+        for name, hub in self.hubs.items():
+            accounts = [gcp_names.users_service_account(name)] if hub.scratch.enabled else []
+            accounts += [gcp_names.binder_push_service_account(name)] if hub.binder.enabled else []
+            problems += [(f"hubs.{name}", p) for a in accounts if (p := gcp_names.service_account_problem(a))]
+            if hub.scratch.enabled and self.credits.project is not None:
+                bucket = gcp_names.scratch_bucket(self.credits.project.id, name)
+                if problem := gcp_names.bucket_problem(bucket):
+                    problems.append((f"hubs.{name}", problem))
+        emails = self.credits.alert_emails
+        if len(emails) > gcp_names.MAX_BUDGET_CHANNELS:
+            problems.append(("credits.alert_emails", f"GCP budgets alert at most {gcp_names.MAX_BUDGET_CHANNELS} "
+                             f"e-mail channels, got {len(emails)}; use a group address"))
         return problems
 
     def _pool_problems(self) -> list[tuple[str, str]]:
@@ -69,18 +134,17 @@ class StackConfig(Base):
             seen.setdefault(hub.domain, name)
             if hub.home.tier not in tiers:
                 problems.append((f"{path}.home.tier", f"must be one of {', '.join(tiers)} on {self.provider}, got {hub.home.tier!r}"))
-            elif (minimum := tiers[hub.home.tier]) is not None:
+            elif (sizes := tiers[hub.home.tier]) is not None:
+                minimum, maximum = sizes
                 if hub.home.capacity_gb is None:
                     problems.append((f"{path}.home.capacity_gb", f"is required for {hub.home.tier}"))
-                elif hub.home.capacity_gb < minimum:
-                    problems.append((f"{path}.home.capacity_gb", f"must be at least {minimum} for {hub.home.tier}, got {hub.home.capacity_gb}"))
+                elif not minimum <= hub.home.capacity_gb <= maximum:
+                    problems.append((f"{path}.home.capacity_gb",
+                                     f"must be {minimum} to {maximum} for {hub.home.tier}, got {hub.home.capacity_gb}"))
             problems += self._profile_problems(path, hub)
             problems += transition_problems(path, hub.migration, hub.home.tier)
             if hub.binder.enabled and self.provider != "gcp":
                 problems.append((f"{path}.binder.enabled", "is only implemented on gcp (an Artifact Registry to push to)"))
-            if hub.migration.legacy_resources and self.provider != "gcp":
-                problems.append((f"{path}.migration.legacy_resources",
-                                 "adopting old resources is only implemented on gcp"))
         return problems
 
     def _profile_problems(self, path: str, hub: HubConfig) -> list[tuple[str, str]]:
@@ -93,15 +157,27 @@ class StackConfig(Base):
             if pool is None or pool.purpose != "user":
                 problems.append((f"{where}.node_pool", f"must name a user node pool ({', '.join(user_pools)}), got {profile.node_pool!r}"))
                 continue
-            machine = MACHINES[self.provider].get(pool.machine_type)
-            if machine is None:
+            if pool.draining:
+                problems.append((f"{where}.node_pool", f"{profile.node_pool!r} is draining; name the pool that replaces it"))
+            if pool.machine_type not in MACHINES[self.provider]:
                 continue
-            usable = 1 - RESERVED_FRACTION
-            if profile.cpu > machine.vcpus * usable:
-                problems.append((f"{where}.cpu", f"{profile.cpu} does not fit on {pool.machine_type} ({machine.vcpus} vCPU, {usable:.0%} allocatable)"))
-            if profile.memory_gb > machine.memory_gb * usable:
-                problems.append((f"{where}.memory_gb", f"{profile.memory_gb} does not fit on {pool.machine_type} ({machine.memory_gb} GB, {usable:.0%} allocatable)"))
+            # The pool's machine, less what the kubelet keeps and every DaemonSet requests (components/sizing.py).
+            room = allocatable(self.provider, pool.machine_type)
+            too_big = []
+            if profile.cpu > room.cpu:
+                too_big.append(("cpu", f"{profile.cpu:g} CPU", f"{room.cpu:.2f} CPU"))
+            if profile.memory_gb > room.memory_gib:
+                too_big.append(("memory_gb", f"{profile.memory_gb:g} GiB", f"{room.memory_gib:.1f} GiB"))
+            problems += [(f"{where}.{field}", f"{asked} does not fit on {pool.machine_type} "
+                                              f"(allocatable after system and hub DaemonSets: {has})")
+                         for field, asked, has in too_big]
         return problems
+
+    def _legacy_problems(self) -> list[tuple[str, str]]:
+        """The shared old deployment: present when a hub reads through it, reachable from the new pods."""
+        from infra.migrate.check import legacy_problems  # the route model needs the whole stack config
+
+        return legacy_problems(self)
 
     def secrets_missing(self) -> list[str]:
         """Key paths of secrets the stack needs that are not set."""
@@ -112,4 +188,8 @@ class StackConfig(Base):
             legacy = hub.migration.legacy_hub
             if hub.migration.old_hub_replicas() is not None and legacy and legacy.kubeconfig is None:
                 missing.append(f"hubs.{name}.migration.legacy_hub.kubeconfig")
+        cluster = self.legacy and self.legacy.cluster
+        if cluster and cluster.kubeconfig is None and legacy_stage(
+                {k: h.migration for k, h in self.hubs.items()}) in ("sync", "cutover"):
+            missing.append("legacy.cluster.kubeconfig")
         return missing

@@ -30,7 +30,7 @@ def test_one_eks_cluster_in_api_access_mode_with_encrypted_secrets(aws_plan):
 
 
 def test_node_groups_cover_every_pool_and_the_spot_workers_are_tainted(aws_plan):
-    groups = {g["inputs"]["nodeGroupName"]: g["inputs"] for g in by_type(aws_plan.resources, NODE_GROUP)}
+    groups = {g["name"].removeprefix("pangeo-hubs-pool-"): g["inputs"] for g in by_type(aws_plan.resources, NODE_GROUP)}
     assert len(groups) >= 3
     spot = groups["dask-r5-4xlarge"]
     assert spot["capacityType"] == "SPOT"
@@ -124,12 +124,34 @@ def test_budget_buckets_iam_and_efs_do_not_wait_on_the_cluster(aws_plan):
         assert not named(aws_plan.resources, "aws:iam/role:Role", name)["dependencies"]
 
 
-def test_proxy_gets_an_nlb_on_static_elastic_ips(aws_plan):
+def test_proxy_gets_an_nlb_on_static_elastic_ips_in_the_first_two_zones(aws_plan):
     release = named(aws_plan.resources, "kubernetes:helm.sh/v3:Release", "prod-jupyterhub")
-    service = release["inputs"]["values"]["proxy"]["service"]
-    assert service["annotations"]["service.beta.kubernetes.io/aws-load-balancer-type"] == "nlb"
-    assert service["annotations"]["service.beta.kubernetes.io/aws-load-balancer-eip-allocations"].count("eipalloc-") == 3
-    assert aws_plan.outputs["hubs"]["prod"]["load_balancer_address"].count(",") == 2
+    annotations = release["inputs"]["values"]["proxy"]["service"]["annotations"]
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-type"] == "nlb"
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-eip-allocations"].count("eipalloc-") == 2
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"] == (
+        "pangeo-hubs-public-us-west-2a-id,pangeo-hubs-public-us-west-2b-id")
+    assert aws_plan.outputs["hubs"]["prod"]["load_balancer_address"].count(",") == 1
+    core = named(aws_plan.resources, NODE_GROUP, "pangeo-hubs-pool-core")["inputs"]["subnetIds"]
+    assert core == ["pangeo-hubs-private-us-west-2a-id", "pangeo-hubs-private-us-west-2b-id"]
+
+
+def test_default_shape_fits_a_new_accounts_five_elastic_ips(aws_plan):
+    assert len(by_type(aws_plan.resources, "aws:ec2/eip:Eip")) <= 5
+    assert len(by_type(aws_plan.resources, "aws:ec2/natGateway:NatGateway")) == 1
+
+
+def test_private_route_tables_reach_s3_through_a_gateway_endpoint(aws_plan):
+    (endpoint,) = by_type(aws_plan.resources, "aws:ec2/vpcEndpoint:VpcEndpoint")
+    inputs = endpoint["inputs"]
+    assert inputs["serviceName"] == "com.amazonaws.us-west-2.s3" and inputs["vpcEndpointType"] == "Gateway"
+    assert sorted(inputs["routeTableIds"]) == [f"pangeo-hubs-private-rt-us-west-2{z}-id" for z in "abc"]
+
+
+def test_gp3_is_the_encrypted_default_storage_class(aws_plan):
+    (gp3,) = by_type(aws_plan.resources, "kubernetes:storage.k8s.io/v1:StorageClass")
+    assert gp3["inputs"]["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert gp3["inputs"]["parameters"] == {"type": "gp3", "encrypted": "true"}
 
 
 def test_cluster_autoscaler_is_pinned_and_uses_irsa(aws_plan):
@@ -156,3 +178,33 @@ def test_kubeconfig_authenticates_with_aws_eks_get_token(aws_plan):
 
 def test_repo_has_the_stack_file_next_to_pulumi_yaml():
     assert (Path(REPO) / "Pulumi.yaml").exists() and (Path(REPO) / "Pulumi.aws-us-west-2.yaml").exists()
+
+
+def test_cluster_admins_come_from_config_one_access_entry_each(aws_plan):
+    entries = by_type(aws_plan.resources, "aws:eks/accessEntry:AccessEntry")
+    associations = by_type(aws_plan.resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    arn = "arn:aws:iam::111122223333:role/pangeo-hubs-operators"
+    assert [(e["name"], e["inputs"]["principalArn"]) for e in entries] == [
+        ("pangeo-hubs-admin-111122223333-role-pangeo-hubs-operators", arn)]
+    assert [a["inputs"]["policyArn"] for a in associations] == [
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"]
+
+
+def test_the_cluster_is_protected_and_the_vpc_cni_enforces_network_policy(aws_plan):
+    assert named(aws_plan.resources, "aws:eks/cluster:Cluster", "pangeo-hubs-cluster")["protect"] is True
+    cni = named(aws_plan.resources, "aws:eks/addon:Addon", "pangeo-hubs-vpc-cni")["inputs"]
+    assert cni["addonName"] == "vpc-cni" and json.loads(cni["configurationValues"]) == {"enableNetworkPolicy": "true"}
+
+
+def test_node_groups_are_named_by_shape_and_a_draining_group_is_tainted_and_may_empty():
+    from infra.plan import plan
+
+    drained = plan("aws-us-west-2", overrides=(
+        "cluster.node_pools.user-r5-xlarge.draining=true",
+        "cluster.node_pools.user-r5-2xlarge={purpose: user, machine_type: r5.2xlarge, min_nodes: 0, max_nodes: 100}",
+        "hubs.staging.profiles.small.node_pool=user-r5-2xlarge", "hubs.prod.profiles.small.node_pool=user-r5-2xlarge",
+    ))
+    group = named(drained.resources, NODE_GROUP, "pangeo-hubs-pool-user-r5-xlarge")["inputs"]
+    assert group["nodeGroupName"].startswith("user-r5-xlarge-")
+    assert group["taints"][-1] == {"key": "pangeo-hubs/draining", "value": "true", "effect": "NO_SCHEDULE"}
+    assert group["scalingConfig"]["minSize"] == 0

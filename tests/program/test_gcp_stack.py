@@ -20,8 +20,53 @@ def test_cluster_is_hardened_and_drops_the_default_pool(gcp_plan):
     assert cluster["ipAllocationPolicy"] == {"clusterSecondaryRangeName": "pods", "servicesSecondaryRangeName": "services"}
 
 
+def test_the_cluster_is_protected_and_no_node_change_replaces_it(gcp_plan):
+    cluster = one(gcp_plan, "gcp:container/cluster:Cluster", "pangeo-hubs-cluster")
+    assert cluster["protect"] is True and cluster["inputs"]["deletionProtection"] is True
+    assert "nodeConfig" in cluster["ignore_changes"]
+
+
+def test_gke_upgrades_only_at_weekends_in_new_york(gcp_plan):
+    policy = one(gcp_plan, "gcp:container/cluster:Cluster", "pangeo-hubs-cluster")["inputs"]["maintenancePolicy"]
+    # Saturday 00:00 EST is 05:00 UTC; 24 hours each on Saturday and Sunday
+    assert policy["recurringWindow"] == {"startTime": "2024-01-06T05:00:00Z", "endTime": "2024-01-07T05:00:00Z",
+                                         "recurrence": "FREQ=WEEKLY;BYDAY=SA,SU"}
+
+
+def test_a_window_that_crosses_midnight_in_utc_moves_its_days():
+    from infra.config.maintenance import Maintenance
+
+    window = Maintenance(time_zone="America/Los_Angeles", days=["FR"], start_hour=20, hours=12).recurring_window()
+    assert window == {"start_time": "2024-01-06T04:00:00Z", "end_time": "2024-01-06T16:00:00Z",
+                      "recurrence": "FREQ=WEEKLY;BYDAY=SA"}
+
+
+def test_a_machine_type_change_creates_a_new_pool_and_draining_keeps_the_old_one_in_place(gcp_plan):
+    from infra.plan import plan
+    from infra.plan.diff import diff_plans
+
+    urn = one(gcp_plan, "gcp:container/nodePool:NodePool", "pangeo-hubs-pool-user-n2-highmem-4")["urn"]
+    changed = {c.resource["urn"]: c for c in diff_plans(gcp_plan, plan(
+        "gcp", overrides=("cluster.node_pools.user-n2-highmem-4.machine_type=n2-highmem-8",)))}
+    assert changed[urn].label == "replace" and changed[urn].replaced_by == ["name", "nodeConfig.machineType"]
+    assert not any(c.resource["type"] == "gcp:container/cluster:Cluster" for c in changed.values())
+    # the runbook: a new key for the new shape, the old pool draining beside it
+    draining = diff_plans(gcp_plan, plan("gcp", overrides=(
+        "cluster.node_pools.user-n2-highmem-4.draining=true",
+        "cluster.node_pools.user-n2-highmem-8={purpose: user, machine_type: n2-highmem-8, min_nodes: 0, max_nodes: 100}",
+        "hub_defaults.profiles.small.node_pool=user-n2-highmem-8",
+    )))
+    old = next(c for c in draining if c.resource["urn"] == urn)
+    assert old.label == "update" and old.resource["inputs"]["nodeConfig"]["taints"][-1] == {
+        "key": "pangeo-hubs/draining", "value": "true", "effect": "NO_SCHEDULE"}
+    assert old.resource["inputs"]["autoscaling"]["minNodeCount"] == 0
+    assert any(c.label == "create" and c.resource["type"] == "gcp:container/nodePool:NodePool" for c in draining)
+
+
 def test_node_pools_follow_config_with_purpose_labels_and_taints(gcp_plan):
-    pools = {r["inputs"]["name"]: r["inputs"] for r in of_type(gcp_plan, "gcp:container/nodePool:NodePool")}
+    pools = {r["name"].removeprefix("pangeo-hubs-pool-"): r["inputs"]
+             for r in of_type(gcp_plan, "gcp:container/nodePool:NodePool")}
+    assert all(p["name"].startswith(f"{key}-") and len(p["name"]) == len(key) + 7 for key, p in pools.items())
     assert set(pools) == {"core", "user-n2-highmem-4", "user-n2-highmem-16", "dask-n2-highmem-16"}
     dask = pools["dask-n2-highmem-16"]
     assert dask["nodeConfig"]["spot"] is True

@@ -11,6 +11,7 @@ from kubespawner import KubeSpawner
 from jupyterhub.services.auth import HubOAuth
 from traitlets.config import Config
 
+from components.nfs_home.volumes import singleuser_home_values
 from components.binder_hub import BinderService
 from components.binder_hub.values import binderhub_values, hub_service, launchable_images
 from components.dask_hub.charts import HubReleases
@@ -30,7 +31,7 @@ def staging():
                            image_pattern=launchable_images(PREFIX))
     return jupyterhub_values(
         config.hubs["staging"], releases=HubReleases("staging"), secrets=HubSecrets(*"abcdef"), pool_selectors=selectors,
-        home={}, scratch_prefix=None, service_account="user", proxy_service={}, binder=binder,
+        home=singleuser_home_values("home-nfs"), scratch_prefix=None, service_account="user", proxy_service={}, binder=binder,
     )
 
 

@@ -9,6 +9,7 @@ from jupyterhub.scopes import _check_scopes_exist
 from oauthenticator.github import GitHubOAuthenticator
 from traitlets.config import Config
 
+from components.nfs_home.volumes import singleuser_home_values
 from components.dask_hub.charts import HubReleases
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
 from infra.config import ConfigError, parse_stack_config, read_stack_file, set_key
@@ -20,7 +21,7 @@ def render(values=None):
     config = parse_stack_config(values or read_stack_file(REPO / "Pulumi.gcp.yaml"))
     selectors = {pool: {"cloud.google.com/gke-nodepool": pool} for pool in config.cluster.node_pools}
     return jupyterhub_values(
-        config.hubs["prod"], releases=HubReleases("prod"), secrets=HubSecrets(*"abcdef"), pool_selectors=selectors, home={},
+        config.hubs["prod"], releases=HubReleases("prod"), secrets=HubSecrets(*"abcdef"), pool_selectors=selectors, home=singleuser_home_values("home-nfs"),
         scratch_prefix=None, service_account="user", proxy_service={},
     )
 
@@ -90,6 +91,8 @@ def test_hubs_without_groups_render_no_group_machinery():
     values = read_stack_file(REPO / "Pulumi.gcp.yaml")
     values = set_key(values, "hubs.prod.groups={}")
     values = set_key(values, "hubs.prod.profiles.large.groups=[]")
+    values = set_key(values, "hubs.prod.sharing.groups=[]")
+    values = set_key(values, "hubs.prod.shared_directory.writers=[]")
     rendered = render(values)
-    assert "extraConfig" not in rendered["hub"]
+    assert "groups" not in rendered["hub"]["extraConfig"]
     assert "manage_groups" not in rendered["hub"]["config"]["GitHubOAuthenticator"]

@@ -13,6 +13,7 @@ from kubespawner import KubeSpawner
 from oauthenticator.github import GitHubOAuthenticator
 from traitlets.config import Config
 
+from components.nfs_home.volumes import singleuser_home_values
 from components.dask_hub.charts import HubReleases
 from components.dask_hub.gateway_values import SCRATCH_ENV, gateway_values
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
@@ -35,7 +36,7 @@ def config():
 def hub_values(config):
     selectors = {pool: {"cloud.google.com/gke-nodepool": pool} for pool in config.cluster.node_pools}
     return jupyterhub_values(
-        config.hubs["prod"], releases=HubReleases("prod"), secrets=SECRETS, pool_selectors=selectors, home={}, scratch_prefix="gs://b/$(JUPYTERHUB_USER)",
+        config.hubs["prod"], releases=HubReleases("prod"), secrets=SECRETS, pool_selectors=selectors, home=singleuser_home_values("home-nfs"), scratch_prefix="gs://b/$(JUPYTERHUB_USER)",
         service_account="user", proxy_service={},
     )
 
@@ -118,7 +119,8 @@ def test_gateway_options_default_to_the_users_image_and_fit_the_worker_machine(c
     assert isinstance(options, Options)
     spec = {field["field"]: field for field in options.get_specification()}
     assert spec["image"]["default"] == "pangeo/pangeo-notebook:2024.06.21"
-    assert spec["worker_cores"]["spec"]["max"] == 14.4 and spec["worker_memory"]["spec"]["max"] == 115.2
+    # n2-highmem-16 allocatable after the kubelet reservation and the system DaemonSets
+    assert spec["worker_cores"]["spec"]["max"] == 15.5 and spec["worker_memory"]["spec"]["max"] == 115.5
 
 
 def test_gateway_options_handler_yields_kube_cluster_config(cluster_options):
@@ -146,13 +148,17 @@ def test_gateway_options_refuse_an_image_without_tag(cluster_options):
         asyncio.run(result) if asyncio.iscoroutine(result) else result
 
 
-def test_user_pods_may_reach_the_gateway_and_their_credentials_but_no_other_private_address(hub_values):
+def test_user_pods_may_reach_their_gateways_proxy_and_their_credentials_but_no_other_private_address(hub_values):
+    """Not other users' schedulers and workers: only this hub's traefik, on its port."""
     policy = hub_values["singleuser"]["networkPolicy"]
-    assert policy["egress"] == [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}]}]
+    traefik = {"gateway.dask.org/instance": "prod-dask-gateway", "app.kubernetes.io/component": "traefik"}
+    assert policy["egress"] == [{"to": [{"podSelector": {"matchLabels": traefik}}],
+                                 "ports": [{"port": 8000, "protocol": "TCP"}]}]
     assert policy["egressAllowRules"] == {"cloudMetadataServer": True}  # privateIPs stays at the chart's false
 
 
-def test_the_gateway_may_reach_the_hub_api(hub_values):
+def test_the_gateway_api_may_reach_the_hub_api(hub_values):
     (rule,) = hub_values["hub"]["networkPolicy"]["ingress"]
-    assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dask-gateway"}}}]
-    assert rule["ports"] == [{"port": 8081}]
+    api = {"gateway.dask.org/instance": "prod-dask-gateway", "app.kubernetes.io/component": "gateway"}
+    assert rule["from"] == [{"podSelector": {"matchLabels": api}}]
+    assert rule["ports"] == [{"port": 8081, "protocol": "TCP"}]

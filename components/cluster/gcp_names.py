@@ -1,0 +1,50 @@
+"""Names GCP derives from the stack's keys, and the rules GCP enforces on them.
+
+The config checks these before anything is planned, so a name GCP would refuse
+is a config error naming the key that makes it, never a silent cut.
+"""
+
+import re
+
+# IAM service account ids: 6 to 30 characters, lowercase letters, digits and
+# dashes, starting with a letter and ending with a letter or digit
+# (https://cloud.google.com/iam/docs/service-accounts-create, accountId).
+SERVICE_ACCOUNT_ID = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+# Bucket names: 3 to 63 characters without dots, lowercase letters, digits,
+# dashes and underscores, starting and ending with a letter or digit
+# (https://cloud.google.com/storage/docs/buckets#naming).
+BUCKET = re.compile(r"^[a-z0-9][-_a-z0-9]{1,61}[a-z0-9]$")
+# Budget alerts reach at most 5 Cloud Monitoring channels
+# (https://cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets,
+# NotificationsRule.monitoringNotificationChannels).
+MAX_BUDGET_CHANNELS = 5
+
+
+def node_service_account(cluster: str) -> str:
+    return f"{cluster}-nodes"
+
+
+def users_service_account(hub: str) -> str:
+    return f"{hub}-users"
+
+
+def binder_push_service_account(hub: str) -> str:
+    return f"{hub}-binder-push"
+
+
+def scratch_bucket(project: str, hub: str) -> str:
+    return f"{project}-{hub}-scratch"
+
+
+def service_account_problem(account_id: str) -> str | None:
+    if SERVICE_ACCOUNT_ID.match(account_id):
+        return None
+    return (f"makes the service account id {account_id!r} ({len(account_id)} characters); GCP takes 6 to 30 "
+            "lowercase letters, digits and dashes, starting with a letter and ending with a letter or digit")
+
+
+def bucket_problem(bucket: str) -> str | None:
+    if BUCKET.match(bucket) and not bucket.startswith("goog") and "google" not in bucket:
+        return None
+    return (f"makes the bucket name {bucket!r} ({len(bucket)} characters); GCP takes 3 to 63 lowercase "
+            "letters, digits, dashes and underscores, not starting with 'goog' or containing 'google'")
