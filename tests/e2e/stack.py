@@ -21,6 +21,9 @@ HERE = Path(__file__).resolve().parent
 HUBS = [("gcp", "staging"), ("aws-us-west-2", "staging")]
 USERS = ("e2e-alice", "e2e-bob")  # members of every allowed org/team
 OUTSIDER = "e2e-mallory"  # member of none
+BYSTANDER = "e2e-carol"  # may log in, is in no group
+# alice's GitHub team: the shipped stacks' power-users group, which may share servers
+SHARING_TEAM = "pangeo-data:hub-power-users"
 
 WRAPPER = """\
 import sys
@@ -57,7 +60,9 @@ def stack(request, chp, tmp_path_factory):  # noqa: F811
     localize = localizer(json.loads(json.dumps(spec)))
     k8s_env = service_env(services)
     github_cfg = jh.values["hub"]["config"]["GitHubOAuthenticator"]
-    members = {user: list(github_cfg["allowed_organizations"]) for user in USERS} | {OUTSIDER: []}
+    allowed = list(github_cfg["allowed_organizations"])
+    members = {user: allowed for user in (*USERS, BYSTANDER)} | {OUTSIDER: []}
+    members[USERS[0]] = [*allowed, SHARING_TEAM]
 
     hub_dir, gw_dir = tmp / "hub", tmp / "gateway"
     hub_deploy, gw_deploy = jh.deployment("hub"), gw.deployment("gateway")

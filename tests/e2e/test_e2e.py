@@ -11,8 +11,9 @@ import pytest
 from jupyterhub.roles import get_default_roles
 
 from components.dask_hub.jupyterhub_values import HEALTH_CHECK_SERVICE, HEALTH_CHECK_USER
-from journey import gateway_status, login, notebook_env, run_notebook, start_server, token_scopes
-from stack import OUTSIDER, USERS
+import requests
+from journey import gateway_status, hub_api, login, notebook_env, run_notebook, start_server, token_scopes
+from stack import BYSTANDER, OUTSIDER, USERS
 
 ALICE, BOB = USERS
 
@@ -110,3 +111,33 @@ def test_health_check_passes_against_the_same_hub(stack, run_check):
                 f"refresh_user_hook that returns True for {HEALTH_CHECK_USER} (None for everyone else).")
     assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr[-2000:]}\nsee {stack.hub_log}{hint}"
     assert proc.stdout.splitlines()[-1] == "ok: all checks passed"
+
+
+def server_status_as(stack, session, user, owner):
+    """GET the owner's running server's API with a fresh token of `user`, as a script of theirs would."""
+    token = hub_api(session, stack, "POST", f"/users/{user}/tokens", json={"note": "e2e share"}).json()["token"]
+    return requests.get(f"{stack.url}/user/{owner}/api/status", headers={"Authorization": f"token {token}"},
+                        timeout=30).status_code
+
+
+def test_a_shared_server_is_reachable_by_the_invited_user_and_nobody_else(stack, servers):
+    """JupyterHub 5.5.0's sharing, enabled for the sharing groups by the rendered roles."""
+    assert "power-users" in stack.jh.values["hub"]["loadRoles"]["sharing"]["groups"]
+    (alice, _), (bob, _) = servers[ALICE], servers[BOB]
+    assert server_status_as(stack, bob, BOB, ALICE) == 403  # not before it is shared
+    shared = hub_api(alice, stack, "POST", f"/shares/{ALICE}/", json={"user": BOB})
+    assert shared.status_code == 200, shared.text
+    assert server_status_as(stack, bob, BOB, ALICE) == 200
+    carol, callback = login(stack, BYSTANDER)
+    assert callback.status_code == 302
+    assert server_status_as(stack, carol, BYSTANDER, ALICE) == 403
+    # bob is in no sharing group: he may not share his own server
+    assert hub_api(bob, stack, "POST", f"/shares/{BOB}/", json={"user": ALICE}).status_code == 403
+
+
+def test_the_login_page_carries_the_hubs_wording(stack):
+    page = stack.jh.values["hub"]["config"]["JupyterHub"]["template_vars"]["hub_page"]
+    html = requests.get(f"{stack.url}/hub/login", timeout=30).text
+    assert page["title"] and page["title"] in html and page["subtitle"] in html
+    assert all(url in html for url in page["links"].values())
+    assert "Sign in with GitHub" in html  # JupyterHub's own login form is still there
