@@ -14,6 +14,8 @@ USER_IMAGE_PACKAGES: dict[str, dict[str, str]] = {
         "dask": "2024.6.2",
         "distributed": "2024.6.2",
         "jupyterhub-singleuser": "5.0.0",
+        # `/hub/user-redirect/git-pull?repo=...` links (docs/users.md) need it in the image.
+        "nbgitpuller": "1.2.1",
     },
 }
 USER_IMAGE_PACKAGES["pangeo/ml-notebook:2024.06.21"] = USER_IMAGE_PACKAGES["pangeo/pangeo-notebook:2024.06.21"]

@@ -65,6 +65,7 @@ def test_client_pins_are_what_each_hubs_user_image_ships(stack_file):
             shipped = USER_IMAGE_PACKAGES.get(ref)
             assert shipped is not None, f"{name}: no package list for {ref} in components/dask_hub/user_image.py"
             assert {p: shipped[p] for p in CLIENT_PACKAGES} == {p: tested[p] for p in CLIENT_PACKAGES}, ref
+            assert "nbgitpuller" in shipped, f"{ref}: git-pull links need nbgitpuller in the image"
 
 
 def test_the_environment_runs_the_pins():
