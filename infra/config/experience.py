@@ -6,16 +6,11 @@ from pydantic import Field, model_validator
 
 from .types import Base, Key, reject
 
-IMAGE_NAME = r"^[a-z0-9][-a-z0-9./_]*[a-z0-9]$"
-IMAGE_TAG = r"^[A-Za-z0-9_][-A-Za-z0-9_.]{0,127}$"
+class Image(Base):
+    """A container image pinned by tag; `latest` would make rebuilds unreviewable."""
 
-
-class ImageChoice(Base):
-    """A further environment users may pick at spawn time, pinned by tag."""
-
-    display_name: str = Field(min_length=1, description="What the spawn form shows.")
-    name: str = Field(pattern=IMAGE_NAME, description="Image repository, e.g. pangeo/ml-notebook.")
-    tag: str = Field(pattern=IMAGE_TAG, description="Pinned tag; `latest` is refused.")
+    name: str = Field(pattern=r"^[a-z0-9][-a-z0-9./_]*[a-z0-9]$", description="Image repository.")
+    tag: str = Field(pattern=r"^[A-Za-z0-9_][-A-Za-z0-9_.]{0,127}$", description="Pinned tag.")
 
     @property
     def ref(self) -> str:
@@ -26,6 +21,12 @@ class ImageChoice(Base):
         if self.tag == "latest":
             reject([("tag", "must pin a version, not 'latest'")])
         return self
+
+
+class ImageChoice(Image):
+    """A further environment users may pick at spawn time."""
+
+    display_name: str = Field(min_length=1, description="What the spawn form shows.")
 
 
 def anchored_regex(value: str) -> str:

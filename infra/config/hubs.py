@@ -4,26 +4,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, SecretStr, StringConstraints, model_validator
 
-from .experience import HubPage, ImageChoice, Sharing, SharedDirectory, anchored_regex
+from .experience import HubPage, Image, ImageChoice, Sharing, SharedDirectory, anchored_regex
 from .migration import Migration
 from .types import Base, Domain, Email, Key, reject
-
-
-class Image(Base):
-    """A container image pinned by tag; `latest` would make rebuilds unreviewable."""
-
-    name: str = Field(pattern=r"^[a-z0-9][-a-z0-9./_]*[a-z0-9]$", description="Image repository.")
-    tag: str = Field(pattern=r"^[A-Za-z0-9_][-A-Za-z0-9_.]{0,127}$", description="Pinned tag.")
-
-    @property
-    def ref(self) -> str:
-        return f"{self.name}:{self.tag}"
-
-    @model_validator(mode="after")
-    def _pinned(self):
-        if self.tag == "latest":
-            reject([("tag", "must pin a version, not 'latest'")])
-        return self
 
 
 class GitHubAuth(Base):
