@@ -26,22 +26,21 @@ EXCLUDED = {
     "python -m infra.plan": "names the tool (\"`make plan` (`python -m infra.plan`)\"), not a command: no stack",
     ".venv/bin/python -m infra.bootstrap aws --region us-west-2 --bucket pangeo-hubs-pulumi-state":
         "creates a bucket and a KMS key in a real AWS account (tests/aws covers it under moto)",
-    "python -m infra.bootstrap aws --region us-west-2 --bucket pangeo-hubs-pulumi-state":
-        "creates a bucket and a KMS key in a real AWS account (tests/aws covers it under moto)",
     "make plan STACK=myhub": "docs/daskhub.md tutorial: needs the reader's own Pulumi.myhub.yaml",
-    "python -m infra.plan myhub": "docs/daskhub.md tutorial: needs the reader's own Pulumi.myhub.yaml",
     "python -m infra.plan myhub --set hubs.prod.idle_timeout_minutes=120":
         "docs/daskhub.md tutorial: needs the reader's own Pulumi.myhub.yaml",
     "python -m infra.plan STACK --json": "placeholder STACK (docs/estimates.md); `python -m infra.plan gcp --json` runs",
     "python -m infra.plan gcp --set KEY.PATH=VALUE": "placeholder KEY.PATH=VALUE (docs/config.md)",
     'python -m infra.plan diff STACK --base "$BASE_SHA"': "placeholders STACK and $BASE_SHA (docs/review.md, a CI job)",
     "python -m infra.bootstrap aws": "names the tool (docs/aws.md); it creates resources in a real AWS account",
+    "python -m infra.migrate map-usernames old-homes.txt --users old-users.txt > migration/prod.map.tsv":
+        "needs the old hub's listing and user list (docs/migration.md); tests/unit/test_migrate.py runs the command",
 }
 
 # Commands the docs show failing: the exit status and a line of the output they show.
 EXPECTED_FAILURES = {
     "python -m infra.plan gcp --set hubs.prod.home.capacity_gb=512":
-        (2, "pangeo-hubs:hubs.prod.home.capacity_gb: must be at least 1024 for BASIC_HDD, got 512"),
+        (2, "pangeo-hubs:hubs.prod.home.capacity_gb: must be 1024 to 63900 for BASIC_HDD, got 512"),
 }
 
 
@@ -73,10 +72,13 @@ def test_commands_are_found():
     assert any(c.startswith("python -m infra.plan diff") for c in COMMANDS)
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS), ids=lambda c: c[:80])
+def test_each_exclusion_is_a_command_the_docs_still_show():
+    """An exclusion outliving its command would hide the next command written the same way."""
+    assert sorted(set(EXCLUDED) - set(COMMANDS)) == []
+
+
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) - set(EXCLUDED)), ids=lambda c: c[:80])
 def test_documented_command_runs(command):
-    if command in EXCLUDED:
-        pytest.skip(f"{COMMANDS[command]}: {EXCLUDED[command]}")
     env = {k: v for k, v in os.environ.items() if k not in ("PULUMI_CONFIG",)}
     env["PATH"] = f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.path.dirname(sys.executable)}{os.pathsep}{env['PATH']}"
     done = subprocess.run(["bash", "-c", command], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
