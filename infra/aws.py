@@ -10,11 +10,13 @@ from .hubs import declare_hubs, hub_outputs, migration_outputs
 
 def build(config: StackConfig) -> dict:
     cloud = config.cloud
-    credits = AwsCreditProject(config.cluster.name, AwsCreditProjectArgs(credits=config.credits, region=cloud.region))
+    credits = AwsCreditProject(config.cluster.name, AwsCreditProjectArgs(
+        credits=config.credits, region=cloud.region, ci=config.ci))
     # Components take the account provider for their AWS children; no depends_on, so
     # nothing waits on the budget.
     on_account = credits.provider_opts
-    cluster = EksCluster(config.cluster.name, EksClusterArgs(config=config.cluster, cloud=cloud), opts=on_account)
+    cluster = EksCluster(config.cluster.name, EksClusterArgs(
+        config=config.cluster, cloud=cloud, ci_deployer=credits.ci.get("deploy_role_arn")), opts=on_account)
 
     def efs(name, hub, namespace, legacy_stopped):
         return EfsHome(
@@ -30,4 +32,6 @@ def build(config: StackConfig) -> dict:
         "kubeconfig": cluster.kubeconfig,
         "hubs": hub_outputs(hubs),
         "migration": migration_outputs(config, hubs),
+        # The workflows' AWS_ROLE_ARN, per environment (docs/review.md).
+        **({"ci": credits.ci} if credits.ci else {}),
     }

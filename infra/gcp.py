@@ -13,7 +13,8 @@ from .hubs import declare_hubs, hub_outputs, migration_outputs
 
 def build(config: StackConfig) -> dict:
     cloud = config.cloud
-    credits = GcpCreditProject(config.cluster.name, GcpCreditProjectArgs(credits=config.credits, region=cloud.region))
+    credits = GcpCreditProject(config.cluster.name, GcpCreditProjectArgs(
+        credits=config.credits, region=cloud.region, ci=config.ci))
     on_project = credits.provider_opts
     cluster = GkeCluster(
         config.cluster.name,
@@ -40,6 +41,8 @@ def build(config: StackConfig) -> dict:
         "kubeconfig": cluster.kubeconfig,
         "hubs": hub_outputs(hubs),
         "migration": migration_outputs(config, hubs),
+        # The workflows' GCP_WORKLOAD_IDENTITY_PROVIDER and GCP_SERVICE_ACCOUNT (docs/review.md).
+        **({"ci": credits.ci} if credits.ci else {}),
     }
 
 

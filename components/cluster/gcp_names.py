@@ -14,6 +14,11 @@ SERVICE_ACCOUNT_ID = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
 # dashes and underscores, starting and ending with a letter or digit
 # (https://cloud.google.com/storage/docs/buckets#naming).
 BUCKET = re.compile(r"^[a-z0-9][-_a-z0-9]{1,61}[a-z0-9]$")
+# Workload identity pool and provider ids: 4 to 32 characters of [a-z0-9-], the
+# prefix `gcp-` reserved by Google
+# (https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools/create,
+# workloadIdentityPoolId; .../workloadIdentityPools.providers/create, workloadIdentityPoolProviderId).
+WORKLOAD_IDENTITY_ID = re.compile(r"^(?!gcp-)[-a-z0-9]{4,32}$")
 # Budget alerts reach at most 5 Cloud Monitoring channels
 # (https://cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets,
 # NotificationsRule.monitoringNotificationChannels).
@@ -32,6 +37,21 @@ def binder_push_service_account(hub: str) -> str:
     return f"{hub}-binder-push"
 
 
+def ci_pool(cluster: str) -> str:
+    """The GitHub Actions workload identity pool. A deleted pool keeps its id for 30 days, so it never changes."""
+    return f"{cluster}-github"
+
+
+# The pool's one provider: GitHub's token issuer.
+CI_PROVIDER = "github-actions"
+
+
+def ci_service_accounts() -> dict[str, str]:
+    """The service account each CI job impersonates, by job: one project per stack, so no
+    cluster prefix, which would shorten the longest cluster.name the node account allows."""
+    return {"preview": "ci-preview", "deploy": "ci-deploy"}
+
+
 def scratch_bucket(project: str, hub: str) -> str:
     return f"{project}-{hub}-scratch"
 
@@ -41,6 +61,13 @@ def service_account_problem(account_id: str) -> str | None:
         return None
     return (f"makes the service account id {account_id!r} ({len(account_id)} characters); GCP takes 6 to 30 "
             "lowercase letters, digits and dashes, starting with a letter and ending with a letter or digit")
+
+
+def workload_identity_problem(pool_or_provider_id: str) -> str | None:
+    if WORKLOAD_IDENTITY_ID.match(pool_or_provider_id):
+        return None
+    return (f"makes the workload identity pool id {pool_or_provider_id!r} ({len(pool_or_provider_id)} characters); "
+            "GCP takes 4 to 32 lowercase letters, digits and dashes, not starting with 'gcp-'")
 
 
 def bucket_problem(bucket: str) -> str | None:

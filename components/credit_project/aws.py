@@ -7,7 +7,9 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.config import CreditsConfig
+from infra.config.ci import CiConfig
 
+from .aws_ci import declare_ci
 from .base import CreditProject, budget_thresholds
 
 
@@ -15,6 +17,7 @@ from .base import CreditProject, budget_thresholds
 class AwsCreditProjectArgs:
     credits: CreditsConfig
     region: str
+    ci: CiConfig | None = None
 
 
 def budget_topic_policy(topic_arn: str, account_id: str) -> str:
@@ -80,5 +83,6 @@ class AwsCreditProject(CreditProject):
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[policy]),
         )
         self.budget_id = self.budget.id
+        self.ci = declare_ci(name, args.ci, args.region, account_id, on_account) if args.ci else {}
         self.provider_opts = pulumi.ResourceOptions(providers=[self.provider])
         self.register_outputs({"budget_id": self.budget_id})

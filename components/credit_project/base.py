@@ -8,10 +8,14 @@ class CreditProject(pulumi.ComponentResource):
 
     `provider_opts` carries the cloud provider configured for that project, with the
     cost-attribution labels as provider defaults so every resource gets them.
+    `ci` holds, when the stack config has a `ci` section, the values the GitHub
+    workflows' variables need to assume the preview and deploy identities declared
+    in the project or account (exported as the stack output `ci`); else it is empty.
     """
 
     provider_opts: pulumi.ResourceOptions
     budget_id: pulumi.Output[str]
+    ci: dict[str, pulumi.Output[str]]
 
 
 def budget_thresholds(thresholds: list[float]) -> list[float]:

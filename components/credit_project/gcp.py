@@ -8,8 +8,10 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import CreditsConfig
+from infra.config.ci import CiConfig
 
 from .base import CreditProject, budget_thresholds
+from .gcp_ci import declare_ci
 
 SERVICES = (
     "billingbudgets", "cloudresourcemanager", "compute", "container", "dns", "file",
@@ -21,6 +23,7 @@ SERVICES = (
 class GcpCreditProjectArgs:
     credits: CreditsConfig
     region: str
+    ci: CiConfig | None = None
 
 
 def _slug(email: str) -> str:
@@ -111,5 +114,9 @@ class GcpCreditProject(CreditProject):
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
         )
         self.budget_id = self.budget.id
+        self.ci = declare_ci(
+            name, args.ci, self.project_id, number, credits.billing_account,
+            pulumi.ResourceOptions(parent=self, provider=self.provider),
+        ) if args.ci else {}
         self.provider_opts = pulumi.ResourceOptions(providers=[self.provider])
         self.register_outputs({"project_id": self.project_id, "budget_id": self.budget_id})
