@@ -52,7 +52,7 @@ class LegacyGcpDeployment(pulumi.ComponentResource):
         self.source_address = str(legacy.cluster.export_ip) if args.export and legacy.cluster else None
         self.ready: list[pulumi.Resource] = []
         if args.stage != "decommission":
-            self._adopt(name, legacy, provider, args.home_deletable)
+            self._adopt(name, legacy, provider, args.home_deletable, protect=args.stage != "cutover")
             if args.export and args.stage in ("sync", "cutover"):
                 self.ready = self._export(name, args, provider)
         elif legacy.home and legacy.home.delete_after_backup:
@@ -96,20 +96,26 @@ class LegacyGcpDeployment(pulumi.ComponentResource):
         lb = k8s.core.v1.Service(f"{name}-legacy-export-lb", **service, opts=after)
         return [*path, deployment, lb]
 
-    def _adopt(self, name: str, legacy: LegacyResources, provider: gcp.Provider, home_deletable: bool) -> None:
+    def _adopt(self, name: str, legacy: LegacyResources, provider: gcp.Provider, home_deletable: bool,
+               protect: bool) -> None:
+        """The old cluster, pools and home, as they are. `protect` keeps a config edit from deleting
+        them: the engine refuses to delete a resource its state marks protected. The state is the
+        last update's, so protection is lifted one update early, when every hub using them is at
+        cutover, and the decommission update that stops declaring them may delete (or forget) them."""
         project = legacy.project
         if cluster := legacy.cluster:
             adopted = gcp.container.Cluster(
                 f"{name}-legacy-cluster", name=cluster.name, location=cluster.location, project=project,
                 deletion_protection=False,
                 opts=self._adopted(provider, f"projects/{project}/locations/{cluster.location}/clusters/{cluster.name}",
-                                   _CLUSTER_AS_IS),
+                                   _CLUSTER_AS_IS, protect),
             )
             for pool in cluster.node_pools:
                 gcp.container.NodePool(
                     f"{name}-legacy-pool-{pool}", name=pool, cluster=adopted.name, location=cluster.location,
                     project=project,
-                    opts=self._adopted(provider, f"{project}/{cluster.location}/{cluster.name}/{pool}", _POOL_AS_IS),
+                    opts=self._adopted(provider, f"{project}/{cluster.location}/{cluster.name}/{pool}", _POOL_AS_IS,
+                                       protect),
                 )
         if home := legacy.home:
             gcp.filestore.Instance(
@@ -118,10 +124,11 @@ class LegacyGcpDeployment(pulumi.ComponentResource):
                 networks=[{"network": "default", "modes": ["MODE_IPV4"]}],
                 opts=pulumi.ResourceOptions.merge(
                     self._adopted(provider, f"projects/{project}/locations/{home.location}/instances/{home.name}",
-                                  _HOME_AS_IS),
+                                  _HOME_AS_IS, protect),
                     pulumi.ResourceOptions(retain_on_delete=not home_deletable),
                 ),
             )
 
-    def _adopted(self, provider, import_id: str, as_is: list[str]) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=provider, import_=import_id, ignore_changes=as_is)
+    def _adopted(self, provider, import_id: str, as_is: list[str], protect: bool) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=provider, import_=import_id, ignore_changes=as_is,
+                                      protect=protect)

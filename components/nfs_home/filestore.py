@@ -7,6 +7,7 @@ import pulumi_gcp as gcp
 
 from components.cluster.gke import GkeCluster
 
+from .backups import declare_backups
 from .base import USER_DATA, HomeArgs, NFSHome
 
 SHARE = "homes"
@@ -19,7 +20,8 @@ class FilestoreHomeArgs(HomeArgs):
 
 
 class FilestoreHome(NFSHome):
-    """A protected Filestore instance on the cluster's network, exported to one hub."""
+    """A protected Filestore instance on the cluster's network, exported to one hub,
+    backed up on the schedule of `home.backups` (backups.py)."""
 
     def __init__(self, name: str, args: FilestoreHomeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pangeo:index:FilestoreHome", name, None, opts)
@@ -33,6 +35,13 @@ class FilestoreHome(NFSHome):
             networks=[{"network": args.cluster.network.name, "modes": ["MODE_IPV4"], "connect_mode": "DIRECT_PEERING"}],
             opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=self), USER_DATA),
         )
+        if home.backups:
+            declare_backups(
+                # The instance's project is the cluster's (both on the credit project's
+                # provider); GkeCluster keeps it but exposes no public attribute for it.
+                name, backups=home.backups, project=args.cluster._project, zone=args.zone, instance=self.instance,
+                share=SHARE, namespace=args.namespace, k8s_provider=args.k8s_provider, parent=self,
+            )
         self._mount(
             name,
             args,

@@ -97,6 +97,8 @@ class Previous(Base):
     phase: Phase
     home_tier: str | None = None
     legacy_home_deletable: bool = False
+    legacy_cluster: bool = Field(False, description="The last update adopted `legacy.cluster`.")
+    legacy_home: bool = Field(False, description="The last update adopted `legacy.home`.")
 
 
 class Migration(Base):
@@ -171,3 +173,20 @@ def legacy_home_deletable(legacy: LegacyResources | None, migrations: dict[str, 
     home = legacy and legacy.home
     phases = [m.phase for m in migrations.values() if m.uses_legacy]
     return bool(home and home.delete_after_backup and phases and legacy_stage(migrations) == "cutover")
+
+
+def dropped_legacy_problems(legacy: LegacyResources | None, migrations: dict[str, Migration]) -> list[tuple[str, str]]:
+    """Adopted old resources taken out of the config while a hub still syncs from or cuts over
+    from them: the update would delete the live old cluster or homes. Their `protect`
+    (components/legacy/gcp.py) makes the engine refuse it too; this says so before the update."""
+    moving = sorted(n for n, m in migrations.items() if m.phase in ("sync", "cutover"))
+    if not moving:
+        return []
+    problems = []
+    for key, field in (("cluster", "legacy_cluster"), ("home", "legacy_home")):
+        adopted = any(getattr(m.previous, field) for m in migrations.values() if m.previous)
+        if adopted and getattr(legacy, key, None) is None:
+            problems.append((f"legacy.{key}", f"was adopted by the last update and {', '.join(moving)} "
+                                              "is still migrating: removing it would delete it; "
+                                              "it goes at decommission"))
+    return problems

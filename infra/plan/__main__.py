@@ -8,6 +8,7 @@ from pathlib import Path
 from infra.config import ConfigError
 
 from .diff import diff, to_markdown
+from .mocks import EngineRefusal
 from .render import to_json, to_tree
 from .run import plan
 
@@ -51,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
                       previous=tuple(args.previous))
     except ConfigError as error:
         print(error, file=sys.stderr)
+        return 2
+    except EngineRefusal as refusal:  # `pulumi up` would fail the same way: one line, no traceback
+        print(f"error: {refusal}", file=sys.stderr)
         return 2
     sys.stdout.write(to_json(result) if args.json else to_tree(result))
     return 0

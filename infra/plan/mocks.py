@@ -136,18 +136,56 @@ def scrub_secrets(value: Any) -> Any:
     return value
 
 
+class EngineRefusal(Exception):
+    """A registration the engine fails `pulumi up` on; the message is the engine's own
+    (pulumi/pulumi pkg/resource/deploy/step_generator.go and pkg/diag/errors.go)."""
+
+
 class RecordingMonitor(mocks.MockMonitor):
-    """MockMonitor that keeps each RegisterResource request and the stack's outputs."""
+    """MockMonitor that keeps each RegisterResource request and the stack's outputs.
+
+    The SDK's MockMonitor accepts anything; the engine does not. Registrations it
+    would refuse raise EngineRefusal here, at the same point: a URN registered twice
+    (two resources of one type and name under parents of one type) and a parent or
+    explicit provider that no registration made.
+    """
 
     def __init__(self, mock: PlanMocks):
         super().__init__(mock)
         self.registrations: dict[str, Registration] = {}
         self.stack_outputs: dict = {}
+        self.known: set[str] = set()  # every URN registered or read, the stack's included
+        # The first refusal, kept so the run reports it whatever the SDK does with the raise.
+        self.refusal: EngineRefusal | None = None
+
+    def _check(self, urn: str, request) -> None:
+        problem = None
+        # A provider reference is "<urn>::<id>".
+        provider = request.provider.rsplit("::", 1)[0] if request.provider else ""
+        if urn in self.known:
+            problem = f"Duplicate resource URN '{urn}'; try giving it a unique name"
+        elif request.parent and request.parent not in self.known:
+            problem = f"could not find parent resource {request.parent} of {urn}"
+        elif provider and provider not in self.known:
+            problem = f"unknown provider '{request.provider}' for resource '{urn}'"
+        if problem:
+            self.refusal = self.refusal or EngineRefusal(problem)
+            raise EngineRefusal(problem)
+
+    def ReadResource(self, request):
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self._check(urn, request)
+        self.known.add(urn)
+        return super().ReadResource(request)
 
     def RegisterResource(self, request):
-        if request.type == "pulumi:pulumi:Stack":
-            return super().RegisterResource(request)
         urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            # set_mocks registers a root Stack and run_in_stack the program's own: the same URN.
+            self.known.add(urn)
+            return super().RegisterResource(request)
+        self._check(urn, request)
+        self.known.add(urn)
         mocks._ensure_event_loop()
         args = pulumi.runtime.MockResourceArgs(
             typ=request.type, name=request.name, inputs=rpc.deserialize_properties(request.object),

@@ -5,7 +5,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pulumi
 from pulumi.runtime import settings
@@ -124,18 +124,35 @@ def _run(stack: str, values: dict[str, Any], state: dict | None = None) -> Recor
         {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True) for k, v in values.items()}
     )
     pulumi.runtime.config.CONFIG.set({})
+    return run_program(program.main, stack=stack, state=state)
+
+
+def run_program(main: Callable[[], None], *, stack: str, state: dict | None = None) -> RecordingMonitor:
+    """Run `main` as the program of `stack` under the recording monitor; what it registered.
+
+    Raises EngineRefusal where the engine would fail the update (mocks.RecordingMonitor).
+    """
     mock = PlanMocks(state)
     monitor = RecordingMonitor(mock)
+    # Outputs still pending from an earlier run that failed live on the SDK's global
+    # settings and would be awaited on this run's loop; the SDK's mocks.test clears them too.
+    settings.SETTINGS.outputs.clear()
     # set_mocks starts work on the current loop, so the loop must exist first.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         pulumi.runtime.set_mocks(mock, project=PROJECT, stack=stack, preview=False, monitor=monitor)
         settings.ROOT.set(None)  # run_in_stack makes the root Stack itself, as on `pulumi up`
-        loop.run_until_complete(runtime_stack.run_in_stack(program.main))
+        loop.run_until_complete(runtime_stack.run_in_stack(main))
+    except Exception:
+        if monitor.refusal:  # the SDK may wrap or follow it with errors of its own
+            raise monitor.refusal from None
+        raise
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+    if monitor.refusal:
+        raise monitor.refusal
     return monitor
 
 

@@ -279,3 +279,47 @@ def test_aws_points_the_domain_at_every_elastic_ip_through_route53(stack, phases
     record = one(phases["cutover"], "aws:route53/record:Record", "prod-dns")["inputs"]
     assert record["zoneId"] == "Z0123456789ABC" and record["ttl"] == 300 and record["type"] == "A"
     assert record["records"] == phases["cutover"].outputs["hubs"]["prod"]["load_balancer_address"].split(",")
+
+
+ADOPTED = [("gcp:container/cluster:Cluster", "pangeo-hubs-legacy-cluster"),
+           ("gcp:container/nodePool:NodePool", "pangeo-hubs-legacy-pool-core"),
+           ("gcp:container/nodePool:NodePool", "pangeo-hubs-legacy-pool-user"),
+           ("gcp:filestore/instance:Instance", "pangeo-hubs-legacy-home")]
+
+
+@pytest.mark.parametrize("stack", ["gcp"], indirect=True)
+def test_adopted_resources_are_protected_until_the_update_before_the_one_that_deletes_them(phases):
+    """Protection is read from the last update's state, so cutover lifts it for decommission."""
+    for phase, protected in (("none", True), ("sync", True), ("cutover", False)):
+        assert [one(phases[phase], t, n)["protect"] for t, n in ADOPTED] == [protected] * len(ADOPTED), phase
+    deletes = [c for c in diff_plans(phases["cutover"], phases["decommission"]) if (c.resource["type"], c.resource["name"]) in ADOPTED]
+    assert len(deletes) == len(ADOPTED) and not any(c.blocked for c in deletes)
+
+
+@pytest.mark.parametrize("stack", ["gcp"], indirect=True)
+def test_dropping_the_old_cluster_during_sync_is_a_delete_the_engine_refuses(stack, phases):
+    """Hubs reading the old homes over NFS don't need the cluster, so the config allows it; protect doesn't."""
+    direct = [f"hubs.{h}.migration.source.server=10.128.0.5" for h in HUBS["gcp"]]
+    before = phase_plan(stack, "sync", "none", *direct)
+    after = phase_plan(stack, "sync", "none", *direct, "legacy.cluster=null")
+    deleted = {c.resource["name"]: c for c in diff_plans(before, after) if c.action == "delete"}
+    for _, name in ADOPTED[:3]:
+        assert deleted[name].blocked, name
+
+
+@pytest.mark.parametrize("stack", ["gcp"], indirect=True)
+@pytest.mark.parametrize("phase, previous", [("sync", "sync"), ("cutover", "sync")])
+@pytest.mark.parametrize("key", ["cluster", "home"])
+def test_dropping_an_adopted_old_resource_while_a_hub_migrates_is_refused(stack, phase, previous, key):
+    direct = [f"hubs.{h}.migration.source.server=10.128.0.5" for h in HUBS["gcp"]]
+    with pytest.raises(ConfigError) as error:
+        phase_plan(stack, phase, previous, *direct, f"hubs.prod.migration.previous.legacy_{key}=true",
+                   f"legacy.{key}=null")
+    assert any(p.startswith(f"pangeo-hubs:legacy.{key}: was adopted by the last update and prod, staging is still "
+                            "migrating") for p in error.value.problems), error.value.problems
+
+
+@pytest.mark.parametrize("stack", ["gcp"], indirect=True)
+def test_dropping_an_adopted_old_resource_once_no_hub_migrates_is_allowed(stack):
+    direct = [f"hubs.{h}.migration.source.server=10.128.0.5" for h in HUBS["gcp"]]
+    phase_plan(stack, "none", "none", *direct, "hubs.prod.migration.previous.legacy_cluster=true", "legacy.cluster=null")
