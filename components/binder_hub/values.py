@@ -1,34 +1,48 @@
 """Values for binderhub-service, and what the hub needs to launch the images it builds."""
 
 import re
+from pathlib import Path
 
 from components.cluster.node_roles import hub_selector, tolerations
 from components.z2jh import HUB_API
+from infra.config.hubs import PublicBinder
 
 from .charts import OAUTH_CLIENT_ID, SERVICE_NAME, SERVICE_PREFIX, SERVICE_URL
+
+
+# BinderHub's launcher calls `<hub_url_local>hub/api`: the hub directly, which admits the chart's labelled pod.
+HUB_URL_LOCAL = HUB_API.removesuffix("hub/api")
+# The chart's extraConfig key that sets the push Secret (values.yaml); later keys run later.
+PUSH_SECRET_CONFIG = "binderhub-service-01-build-pods-docker-config"
 
 
 def oauth_callback(domain: str) -> str:
     return f"https://{domain}{SERVICE_PREFIX}oauth_callback"
 
 
-def binderhub_values(*, domain: str, api_token, image_prefix, server: str, username: str, password) -> dict:
-    """API-only BinderHub under the hub's /services/binder/, pushing to the hub's registry.
+def binderhub_values(*, domain: str, api_token, image_prefix, push_secret: str,
+                     public: PublicBinder | None = None, build_selector: dict[str, str] | None = None) -> dict:
+    """BinderHub for an authenticated hub (`public` unset) or as a public binder.
 
-    Builds run privileged Docker on the user nodes and push to the hub's registry,
-    so only the hub's logged-in users may start one: auth is on, and BinderHub
-    checks each caller against the hub through its OAuth client.
+    Authenticated: API-only under the hub's /services/binder/. Builds run privileged
+    Docker and push to the hub's registry, so only the hub's logged-in users (those
+    with the binder service's access scope) may start one: BinderHub checks each
+    caller against the hub through its OAuth client; users launch what it built
+    from their profile's image option.
+
+    Public: BinderHub's own UI at the domain's root, no login, and it launches
+    servers itself (as anonymous users it creates through the hub API), within
+    the per-repository quota; requests from `ban_networks` are refused.
+
+    Build pods push with `push_secret`, the Secret push_credentials.py keeps fresh:
+    the chart's own extraConfig entry of that name points builds at the chart's
+    Secret (made from static `buildPodsRegistryCredentials`), so it is replaced.
     """
-    user_nodes = hub_selector("user")
-    return {
-        "config": {
-            "BinderHub": {
-                "base_url": SERVICE_PREFIX,
-                "use_registry": True,
-                "image_prefix": image_prefix,
-                "enable_api_only_mode": True,
-                "auth_enabled": True,
-            },
+    build_nodes = build_selector or hub_selector("user")
+    binderhub = {"use_registry": True, "image_prefix": image_prefix}
+    if public is None:
+        config = {
+            "BinderHub": {"base_url": SERVICE_PREFIX, **binderhub, "enable_api_only_mode": True, "auth_enabled": True},
             "HubOAuth": {
                 "api_url": HUB_API,
                 "api_token": api_token,
@@ -37,13 +51,22 @@ def binderhub_values(*, domain: str, api_token, image_prefix, server: str, usern
                 "oauth_redirect_uri": oauth_callback(domain),
                 "access_scopes": [f"access:services!service={SERVICE_NAME}"],
             },
-            # repo2docker builds run beside users, not on the core nodes the hub needs.
-            "KubernetesBuildExecutor": {"node_selector": user_nodes},
-        },
-        "buildPodsRegistryCredentials": {"server": server, "username": username, "password": password},
+        }
+    else:
+        config = {"BinderHub": {
+            "base_url": "/", **binderhub, "enable_api_only_mode": False, "auth_enabled": False,
+            "hub_url": f"https://{domain}/", "hub_url_local": HUB_URL_LOCAL, "hub_api_token": api_token,
+            "per_repo_quota": public.per_repo_quota,
+            "ban_networks": {str(net): reason for net, reason in public.ban_networks.items()},
+        }}
+    # repo2docker builds run beside users (or on their own pool), not on the core nodes the hub needs.
+    config["KubernetesBuildExecutor"] = {"node_selector": build_nodes}
+    return {
+        "config": config,
+        "extraConfig": {PUSH_SECRET_CONFIG: f"c.KubernetesBuildExecutor.push_secret = {push_secret!r}"},
         # The chart already labels its pod for the hub API's network policy.
         "nodeSelector": hub_selector("core"),
-        "dockerApi": {"nodeSelector": user_nodes, "tolerations": tolerations("user")},
+        "dockerApi": {"nodeSelector": build_nodes, "tolerations": tolerations("user")},
     }
 
 
@@ -64,3 +87,53 @@ def launchable_images(image_prefix: str) -> str:
     The prefix is escaped: its dots would otherwise match any character.
     """
     return f"^{re.escape(image_prefix)}[^:]+:[^:]+$"
+
+
+# The spawner a public binder's hub runs: binderhub's mixin, then our image check.
+SPAWNER_SOURCES = (Path(__file__).with_name("binderspawner_mixin.py"), Path(__file__).with_name("public_spawner.py"))
+# Z2JH's name for the binder service's role: scopes to create users and start their servers.
+BINDER_ROLE = {"name": "binder", "services": [SERVICE_NAME], "scopes": ["servers", "admin:users"]}
+
+
+def public_hub_service(*, api_token) -> dict:
+    """A public binder's `hub.services` entry: an API token only; the proxy reaches it by Proxy.extra_routes."""
+    return {"apiToken": api_token, "display": False}
+
+
+def public_hub_values(*, limits: PublicBinder, image_pattern) -> dict:
+    """What makes a hub a public binder's, merged over its usual values (jupyterhub_values).
+
+    Nobody logs in (the null authenticator): BinderHub creates a user per launch
+    through the hub API, with the `binder` role. The hub answers only under /hub/;
+    the proxy sends everything else (/, /v2/..., /build/...) to BinderHub. Servers
+    have no home and no cloud identity, and are culled quickly with their users.
+    """
+    return {
+        "hub": {
+            "config": {
+                "JupyterHub": {"authenticator_class": "null", "hub_routespec": "/hub/"},
+                "Proxy": {"extra_routes": {"/": SERVICE_URL}},
+            },
+            "loadRoles": {"binder": BINDER_ROLE},
+            "extraEnv": {"BINDER_IMAGE_PATTERN": image_pattern},
+            "extraConfig": {"binder-spawner": "\n".join(p.read_text() for p in SPAWNER_SOURCES)},
+        },
+        "singleuser": {
+            "storage": {"type": "none"},
+            "cpu": {"limit": limits.cpu, "guarantee": limits.cpu / 2},
+            "memory": {"limit": f"{limits.memory_gb}G", "guarantee": f"{limits.memory_gb / 2}G"},
+            "profileList": [],
+            "networkPolicy": {"egressAllowRules": {"cloudMetadataServer": False}},
+            "cloudMetadata": {"blockWithIptables": True},
+        },
+        "cull": {"timeout": limits.cull_idle_minutes * 60, "maxAge": int(limits.cull_max_age_hours * 3600),
+                 "users": True, "every": 60},
+    }
+
+
+def overlay(base: dict, over: dict) -> dict:
+    """`over` merged into `base` key by key (mappings merge, anything else is replaced)."""
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = overlay(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+# Binder images are rebuilt on demand, so a registry keeps each for this long after
+# it was pushed (Artifact Registry cleanup policy, ECR lifecycle policy).
+IMAGE_RETENTION_DAYS = 30
+
 # Short enough that a cutover or its rollback reaches users within minutes.
 DNS_TTL = 300
 
@@ -32,12 +36,19 @@ class PublicAddress:
 
 @dataclass(frozen=True)
 class ImageRegistry:
-    """Where a hub's image builder pushes, and the push credentials it uses."""
+    """Where a hub's image builder pushes, and the workload identity that may push there.
+
+    No credentials: a pod running as the ServiceAccount the annotations go on gets
+    short-lived ones from the cloud (`cloud` names how; binder_hub/refresh_push_secret.py).
+    """
 
     image_prefix: pulumi.Output[str]
-    server: str
-    username: str
-    password: pulumi.Output[str]
+    server: pulumi.Input[str]
+    cloud: str
+    service_account_annotations: dict[str, pulumi.Input[str]]
+    # What the refresher needs besides (AWS_REGION on AWS), and what must exist before it first runs.
+    env: dict[str, str]
+    identity: list[pulumi.Resource]
 
 
 class Cluster(pulumi.ComponentResource):
@@ -58,12 +69,17 @@ class Cluster(pulumi.ComponentResource):
         """A bucket whose objects expire, writable by pods running as `service_account`."""
         raise NotImplementedError
 
-    def public_address(self, name: str, *, parent: pulumi.Resource) -> PublicAddress:
-        """A stable address for a hub's proxy load balancer."""
+    def public_address(self, name: str, *, parent: pulumi.Resource, redundant: bool = True) -> PublicAddress:
+        """A stable address for a hub's proxy load balancer.
+
+        `redundant=False`: one zone's entry point is enough (a staging hub, a throwaway
+        public binder), where the cloud spends an address per zone."""
         raise NotImplementedError
 
-    def image_registry(self, name: str, *, parent: pulumi.Resource) -> ImageRegistry:
-        """A registry the cluster's nodes can pull from, with credentials to push to it."""
+    def image_registry(
+        self, name: str, *, namespace: pulumi.Input[str], service_account: str, parent: pulumi.Resource,
+    ) -> ImageRegistry:
+        """A registry the cluster's nodes can pull from, that pods running as `service_account` may push to."""
         raise NotImplementedError
 
     def dns_record(

@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 from infra.config import AwsCloud, ClusterConfig, NodePool
 
 from . import aws_names
-from .base import DNS_TTL, Cluster, PublicAddress, ScratchBucket
+from .base import DNS_TTL, IMAGE_RETENTION_DAYS, Cluster, ImageRegistry, PublicAddress, ScratchBucket
 from .kubeconfig import eks_exec, exec_kubeconfig
 from .node_roles import hub_selector, node_labels, node_taints
 
@@ -32,8 +32,9 @@ VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
 _MAX_ZONES = 6
 # A new account may hold 5 Elastic IPs per region (EC2-VPC Elastic IPs, quota code
 # L-0263D0A3; docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html). The
-# default shape spends 1 on the NAT gateway and LOAD_BALANCER_ZONES on each hub's NLB,
-# so two hubs fit; infra.bootstrap names the quota to raise when a stack needs more.
+# default shape spends 1 on the NAT gateway and LOAD_BALANCER_ZONES on each hub's NLB
+# (one for a hub with `redundant_entry: false`), so prod, staging and a public binder
+# fit; infra.bootstrap names the quota to raise when a stack needs more.
 EIP_QUOTA_CODE = "L-0263D0A3"
 DEFAULT_EIP_QUOTA = 5
 LOAD_BALANCER_ZONES = 2
@@ -43,6 +44,9 @@ LOAD_BALANCER_ZONES = 2
 class EksClusterArgs:
     config: ClusterConfig
     cloud: AwsCloud
+    # The CI deploy role (components/credit_project/aws_ci.py): `pulumi up` talks to the
+    # cluster, so whoever runs it must be a cluster admin besides config's cluster.admins.
+    ci_deployer: pulumi.Input[str] | None = None
 
 
 def subnet_cidrs(cidr: ipaddress.IPv4Network, zones: list[str]) -> dict[str, dict[str, str]]:
@@ -97,6 +101,31 @@ def scratch_bucket_policy(bucket_arn: str) -> str:
                                        "s3:ListMultipartUploadParts", "s3:PutObject"],
          "Resource": f"{bucket_arn}/*"},
     )
+
+
+# What pushing an image takes (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html),
+# plus CreateRepository: BinderHub names one image per built repository, and ECR makes
+# each a repository, created at its first push from the hub's creation template.
+_ECR_PUSH = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+             "ecr:CreateRepository", "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:GetDownloadUrlForLayer",
+             "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"]
+
+
+def ecr_push_policy(repositories_arn: str) -> str:
+    """Log in to ECR (GetAuthorizationToken takes no resource) and push under one hub's prefix only."""
+    return _document(
+        {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Effect": "Allow", "Action": _ECR_PUSH, "Resource": repositories_arn},
+    )
+
+
+def ecr_lifecycle_policy(days: int) -> str:
+    """Expire every image `days` after its push; BinderHub rebuilds on the next launch."""
+    return json.dumps({"rules": [{
+        "rulePriority": 1, "description": f"expire binder images after {days} days",
+        "selection": {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": days},
+        "action": {"type": "expire"},
+    }]})
 
 
 def autoscaler_policy(cluster_name: str) -> str:
@@ -178,7 +207,11 @@ class EksCluster(Cluster):
             # change reaches this resource.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy], protect=True),
         )
-        admins = self._admin_access(name, cfg.admins)
+        admins = self._admin_access(name, {
+            **{aws_names.admin_slug(arn): arn for arn in cfg.admins},
+            # No account id in the key: it can't collide with a slug of cluster.admins.
+            **({"ci-deploy": args.ci_deployer} if args.ci_deployer is not None else {}),
+        })
         issuer = self.cluster.identities[0].oidcs[0].issuer
         self.oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], thumbprint_lists=[EKS_OIDC_THUMBPRINT],
@@ -255,21 +288,20 @@ class EksCluster(Cluster):
             tags={"Name": f"{cluster_name}-s3"}, opts=child,
         )
 
-    def _admin_access(self, name: str, admins: list[str]) -> list[aws.eks.AccessPolicyAssociation]:
-        """Cluster admin for each configured IAM principal, keyed by a slug of its ARN.
+    def _admin_access(self, name: str, admins: dict[str, pulumi.Input[str]]) -> list[aws.eks.AccessPolicyAssociation]:
+        """Cluster admin for each IAM principal, by key (a slug of the ARN for cluster.admins).
 
         From config, not from whoever ran `pulumi up` last: a teammate's update must
         not take access away from the others.
         """
         associations = []
-        for arn in admins:
-            slug = aws_names.admin_slug(arn)
+        for key, arn in admins.items():
             entry = aws.eks.AccessEntry(
-                f"{name}-admin-{slug}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
+                f"{name}-admin-{key}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
                 opts=pulumi.ResourceOptions(parent=self),
             )
             associations.append(aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{slug}", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
+                f"{name}-admin-{key}", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
                 policy_arn=_ADMIN_POLICY, access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self),
             ))
         return associations
@@ -395,10 +427,34 @@ class EksCluster(Cluster):
         aws.iam.RolePolicy(f"{name}-scratch-access", role=role.id, policy=bucket.arn.apply(scratch_bucket_policy), opts=opts)
         return ScratchBucket(url=pulumi.Output.concat("s3://", bucket.bucket), service_account_annotations={"eks.amazonaws.com/role-arn": role.arn})
 
-    def public_address(self, name, *, parent):
+    def image_registry(self, name, *, namespace, service_account, parent):
+        opts = pulumi.ResourceOptions(parent=parent)
+        prefix = f"{self._cluster_name}-{name}-binder"
+        # ECR repositories are flat: each image BinderHub names under the prefix is a
+        # repository, made on its first push with the template's lifecycle policy.
+        template = aws.ecr.RepositoryCreationTemplate(
+            f"{name}-images", prefix=prefix, applied_fors=["CREATE_ON_PUSH"],
+            description=f"Images built by {name}'s binder", image_tag_mutability="MUTABLE",
+            lifecycle_policy=ecr_lifecycle_policy(IMAGE_RETENTION_DAYS), opts=opts,
+        )
+        identity = aws.get_caller_identity_output()
+        role = self._irsa_role(f"{name}-image-pusher", namespace, service_account, parent)
+        repositories = pulumi.Output.format("arn:aws:ecr:{0}:{1}:repository/{2}/*", self._region, identity.account_id, prefix)
+        policy = aws.iam.RolePolicy(f"{name}-image-push", role=role.id, policy=repositories.apply(ecr_push_policy), opts=opts)
+        server = pulumi.Output.format("{0}.dkr.ecr.{1}.amazonaws.com", identity.account_id, self._region)
+        return ImageRegistry(
+            image_prefix=pulumi.Output.format("{0}/{1}/", server, prefix),
+            server=server,
+            cloud="aws",
+            service_account_annotations={"eks.amazonaws.com/role-arn": role.arn},
+            env={"AWS_REGION": self._region},
+            identity=[policy, template],
+        )
+
+    def public_address(self, name, *, parent, redundant=True):
         # One Elastic IP per load-balancer zone, handed to the NLB: the address exists
         # before the proxy Service does and survives the Service being recreated.
-        zones = self._lb_zones
+        zones = self._lb_zones if redundant else self._lb_zones[:1]
         ips = [
             aws.ec2.Eip(f"{name}-proxy-{zone}", domain="vpc", tags={"Name": f"{name}-proxy-{zone}"},
                         opts=pulumi.ResourceOptions(parent=parent))

@@ -1,6 +1,5 @@
 """A GKE cluster: VPC, hardened control plane, node pools by purpose, workload identity."""
 
-import base64
 from dataclasses import dataclass
 
 import pulumi
@@ -11,7 +10,7 @@ from infra.config import ClusterConfig, GcpCloud, NodePool
 from infra.config.maintenance import Maintenance
 
 from . import gcp_names
-from .base import DNS_TTL, Cluster, ImageRegistry, PublicAddress, ScratchBucket
+from .base import DNS_TTL, IMAGE_RETENTION_DAYS, Cluster, ImageRegistry, PublicAddress, ScratchBucket
 from .kubeconfig import exec_kubeconfig, gke_exec
 from .node_roles import node_labels, node_taints, shaped_name
 
@@ -192,18 +191,23 @@ class GkeCluster(Cluster):
         )
         return ScratchBucket(url=bucket.url, service_account_annotations={"iam.gke.io/gcp-service-account": account.email})
 
-    def public_address(self, name, *, parent):
+    def public_address(self, name, *, parent, redundant=True):
+        # A regional address serves every zone: one address either way.
         address = gcp.compute.Address(
             f"{name}-address", name=f"{name}-proxy", region=self._region, address_type="EXTERNAL",
             opts=pulumi.ResourceOptions(parent=parent),
         )
         return PublicAddress(address=address.address, record_type="A", service_values={"loadBalancerIP": address.address})
 
-    def image_registry(self, name, *, parent):
+    def image_registry(self, name, *, namespace, service_account, parent):
         opts = pulumi.ResourceOptions(parent=parent)
         repository = gcp.artifactregistry.Repository(
             f"{name}-images", repository_id=f"{name}-binder", location=self._region, format="DOCKER",
-            description=f"Images built by {name}'s binder", opts=opts,
+            description=f"Images built by {name}'s binder",
+            # https://cloud.google.com/artifact-registry/docs/repositories/cleanup-policy
+            cleanup_policies=[{"id": "delete-old", "action": "DELETE",
+                               "condition": {"tag_state": "ANY", "older_than": f"{IMAGE_RETENTION_DAYS * 86400}s"}}],
+            cleanup_policy_dry_run=False, opts=opts,
         )
         pusher = gcp.serviceaccount.Account(
             f"{name}-image-pusher", account_id=gcp_names.binder_push_service_account(name), display_name=f"{name} binder image pusher",
@@ -213,14 +217,23 @@ class GkeCluster(Cluster):
             f"{name}-image-push", repository=repository.name, location=self._region,
             role="roles/artifactregistry.writer", member=pusher.member, opts=opts,
         )
-        # The build pods push with a JSON key (`_json_key`), the form binderhub-service takes.
-        key = gcp.serviceaccount.Key(f"{name}-image-pusher-key", service_account_id=pusher.name, opts=opts)
+        # Workload Identity instead of a key: the refresher's ServiceAccount gets
+        # hour-long access tokens of the pusher from the GKE metadata server.
+        binding = gcp.serviceaccount.IAMMember(
+            f"{name}-image-pusher-workload-identity",
+            service_account_id=pusher.name,
+            role="roles/iam.workloadIdentityUser",
+            member=pulumi.Output.format("serviceAccount:{0}.svc.id.goog[{1}/{2}]", self._project, namespace, service_account),
+            opts=opts,
+        )
         server = f"{self._region}-docker.pkg.dev"
         return ImageRegistry(
             image_prefix=pulumi.Output.format("{0}/{1}/{2}/", server, self._project, repository.repository_id),
-            server=f"https://{server}",
-            username="_json_key",
-            password=pulumi.Output.secret(key.private_key.apply(lambda k: base64.b64decode(k).decode())),
+            server=server,
+            cloud="gcp",
+            service_account_annotations={"iam.gke.io/gcp-service-account": pusher.email},
+            env={},
+            identity=[binding],
         )
 
     def dns_record(self, name, *, zone, domain, address, opts):

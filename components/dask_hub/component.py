@@ -69,7 +69,7 @@ class DaskHub(pulumi.ComponentResource):
             metadata={"name": USER_SERVICE_ACCOUNT, "namespace": args.namespace, "annotations": annotations},
             opts=on_cluster,
         )
-        public = cluster.public_address(name, parent=self)
+        public = cluster.public_address(name, parent=self, redundant=hub.redundant_entry)
 
         hub_values = jupyterhub_values(
             hub,

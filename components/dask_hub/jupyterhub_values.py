@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.binder_hub import BinderService
+from components.binder_hub.values import overlay
 from infra.config import HubConfig
 
 from components.z2jh import PROXY_HTTP
@@ -99,6 +100,19 @@ def server_token_scopes(user_services: list[str]) -> list[str]:
     return ["access:servers!server", "users:activity!user", *(f"access:services!service={s}" for s in user_services)]
 
 
+def service_access(service: str) -> str:
+    return f"access:services!service={service}"
+
+
+def binder_builders_role(binder: BinderService | None, builders: list[str]) -> dict:
+    """Only these groups reach binder, so only they may build. Servers' tokens still list the
+    scope (server_token_scopes): JupyterHub cuts a token's scopes to its owner's, so others' lose it."""
+    if binder is None or not builders:
+        return {}
+    return {"binder-builders": {"name": "binder-builders", "groups": sorted(builders),
+                                "scopes": [service_access(binder.name)]}}
+
+
 def jupyterhub_values(
     hub: HubConfig,
     *,
@@ -122,6 +136,7 @@ def jupyterhub_values(
         **({"shared-directory": writers_hook(hub.shared_directory.writers)} if hub.shared_directory.enabled else {}),
     }
     user_services = [GATEWAY_SERVICE_NAME, *([binder.name] if binder else [])]
+    everyones_services = [s for s in user_services if not (binder and s == binder.name and hub.binder.builders)]
     singleuser = {
         "image": {"name": hub.image.name, "tag": hub.image.tag},
         "defaultUrl": "/lab",
@@ -142,7 +157,7 @@ def jupyterhub_values(
         "profileList": profile_list(hub, pool_selectors, binder.image_pattern if binder else None),
         **(with_shared_directory(home) if hub.shared_directory.enabled else home),
     }
-    return {
+    values = {
         "proxy": {
             "secretToken": secrets.proxy_token,
             "service": {"type": "LoadBalancer", **proxy_service},
@@ -180,9 +195,10 @@ def jupyterhub_values(
                 HEALTH_CHECK_SERVICE: {"apiToken": secrets.health_check_token},
                 **({binder.name: binder.hub_service} if binder else {}),
             },
-            # Users may reach the gateway (and binder); JupyterHub's default user role is `self` alone.
+            # Users may reach the gateway (and binder, unless only its builders may); JupyterHub's default user role is `self` alone.
             "loadRoles": {
-                "user": {"scopes": ["self", *(f"access:services!service={s}" for s in user_services)]},
+                "user": {"scopes": ["self", *(service_access(s) for s in everyones_services)]},
+                **binder_builders_role(binder, hub.binder.builders),
                 health_role["name"]: health_role,
                 **group_roles(hub),
                 **sharing_role(hub),
@@ -198,3 +214,5 @@ def jupyterhub_values(
         },
         "cull": {"enabled": True, "timeout": hub.idle_timeout_minutes * 60, "every": 300},
     }
+    # A public binder's hub: anonymous, throwaway servers (components/binder_hub/values.py).
+    return overlay(values, binder.hub_values) if binder else values

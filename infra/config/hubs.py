@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, IPvAnyNetwork, SecretStr, StringConstraints, model_validator
 
 from .experience import HubPage, Image, ImageChoice, Sharing, SharedDirectory, anchored_regex
 from .migration import Migration
@@ -95,6 +95,45 @@ HOME_TIERS: dict[str, dict[str, tuple[int, int] | None]] = {
 }
 
 
+# Kubernetes CronJob schedules: five fields, each `*`, a value, a range or a list
+# of them, optionally `/step` (https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#schedule-syntax).
+_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
+
+
+def _cron_field_problem(text: str, name: str, low: int, high: int) -> str | None:
+    for part in text.split(","):
+        span, _, step = part.partition("/")
+        if step and not (step.isdigit() and int(step) > 0):
+            return f"{name} step {step!r} is not a positive number"
+        if span == "*":
+            continue
+        bounds = span.split("-")
+        if len(bounds) > 2 or not all(b.isdigit() for b in bounds):
+            return f"{name} {part!r} is not *, a number, a range or a list of them"
+        if not all(low <= int(b) <= high for b in bounds) or int(bounds[0]) > int(bounds[-1]):
+            return f"{name} {part!r} is outside {low}-{high}"
+    return None
+
+
+def cron_schedule(value: str) -> str:
+    fields = value.split()
+    if len(fields) != len(_CRON_FIELDS):
+        raise ValueError(f"must be a cron expression of 5 fields (minute hour day month weekday), got {value!r}")
+    for text, (name, low, high) in zip(fields, _CRON_FIELDS):
+        if problem := _cron_field_problem(text, name, low, high):
+            raise ValueError(f"{value!r}: {problem}")
+    return value
+
+
+class HomeBackups(Base):
+    """Filestore has no backup schedule of its own: a CronJob in the hub's namespace takes one
+    (components/nfs_home/backups.py). GCP only: EFS homes are backed up by AWS Backup."""
+
+    schedule: Annotated[str, AfterValidator(cron_schedule)] = Field(
+        "0 3 * * *", description="When to take a backup: a cron expression, in the cluster's time zone (UTC on GKE).")
+    retention_days: int = Field(14, ge=1, le=365, description="Backups older than this are deleted; the newest never is.")
+
+
 class Home(Base):
     """Shared NFS home storage; user data lives here."""
 
@@ -102,6 +141,8 @@ class Home(Base):
     capacity_gb: int | None = Field(
         None, ge=1, le=102400, description="Filestore size; EFS grows by itself (optional, for costs)."
     )
+    backups: HomeBackups | None = Field(
+        default_factory=HomeBackups, description="Scheduled Filestore backups (GCP); null turns them off.")
 
 
 class Scratch(Base):
@@ -124,10 +165,66 @@ class DaskLimits(Base):
     )
 
 
-class Binder(Base):
-    """Binder as a feature of this hub: users build images from repositories and launch them."""
+class PublicBinder(Base):
+    """The abuse limits of a public binder, whose users are anonymous and whose servers are throwaway."""
 
-    enabled: bool = Field(False, description="Run binderhub-service beside the hub, with its own image registry.")
+    per_repo_quota: int = Field(150, ge=1, le=10000, description="Servers running at once from one repository.")
+    cull_idle_minutes: int = Field(10, ge=1, le=24 * 60, description="An idle server is stopped after this long.")
+    cull_max_age_hours: float = Field(3, gt=0, le=48, description="Every server is stopped at this age, idle or not.")
+    cpu: float = Field(1, gt=0, le=8, description="CPU limit of one server (half of it guaranteed).")
+    memory_gb: float = Field(2, gt=0, le=32, description="Memory limit of one server in GiB (half of it guaranteed).")
+    build_pool: Key | None = Field(
+        None, description="A user node pool kept for builds (no profile uses it); unset: builds share the user nodes."
+    )
+    ban_networks: dict[IPvAnyNetwork, str] = Field(
+        default_factory=dict, description="CIDR -> reason: BinderHub refuses launch and build requests from these."
+    )
+
+
+class Binder(Base):
+    """Binder on this hub: users build images from repositories and launch them.
+
+    `authenticated`: a feature of a hub with logins, open to `builders` (all users if
+    empty). `public`: the hub *is* a binder (mybinder.org-like): anonymous users,
+    throwaway servers, no home storage, and the `public` limits. The old
+    `enabled: true` still reads as `mode: authenticated` (and `false` as no binder).
+    """
+
+    mode: Literal["authenticated", "public"] | None = Field(None, description="Who may build and launch; unset: no binder.")
+    builders: list[Key] = Field(
+        default_factory=list, description="authenticated: groups whose members may build; empty: every user."
+    )
+    public: PublicBinder | None = Field(None, description="public: the abuse limits (defaults apply if unset).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _enabled_is_authenticated(cls, data):
+        if isinstance(data, dict) and "enabled" in data:
+            if "mode" in data:
+                reject([("enabled", "is the old spelling of mode; set only mode")])
+            if not isinstance(data["enabled"], bool):
+                reject([("enabled", f"must be true or false, got {data['enabled']!r}")])
+            data = {**{k: v for k, v in data.items() if k != "enabled"},
+                    "mode": "authenticated" if data["enabled"] else None}
+        return data
+
+    @model_validator(mode="after")
+    def _mode_fields(self):
+        problems = []
+        if self.builders and self.mode != "authenticated":
+            problems.append(("builders", "only applies in mode authenticated (a public binder builds for anyone)"))
+        if self.public is not None and self.mode != "public":
+            problems.append(("public", "only applies in mode public"))
+        reject(problems)
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode is not None
+
+    @property
+    def limits(self) -> PublicBinder:
+        return self.public or PublicBinder()
 
 
 class Dns(Base):
@@ -157,6 +254,10 @@ class HubConfig(Base):
     scratch: Scratch = Scratch()
     idle_timeout_minutes: int = Field(60, ge=5, le=7 * 24 * 60, description="Idle servers are culled.")
     dask: DaskLimits = DaskLimits()
+    redundant_entry: bool = Field(
+        True, description="The proxy's load balancer spans two zones (on AWS, one Elastic IP each); "
+        "false: one zone, for a staging hub or a public binder, within a new account's 5 addresses.",
+    )
     images: dict[Key, ImageChoice] = Field(
         default_factory=dict, description="Further environments users may pick; `image` stays the default."
     )
@@ -196,5 +297,21 @@ class HubConfig(Base):
                 for group in getattr(getattr(self, section), key)
                 if group not in self.groups
             ]
+        reject(problems)
+        return self
+
+    @model_validator(mode="after")
+    def _binder(self):
+        problems = [
+            ("binder.builders", f"unknown group {group!r}; groups: {', '.join(self.groups) or 'none'}")
+            for group in self.binder.builders
+            if group not in self.groups
+        ]
+        if self.binder.mode == "public":
+            # Anonymous users' servers get no storage and no cloud credentials.
+            problems += [(f"{section}.enabled", "must be false on a public binder (its users are anonymous)")
+                         for section in ("scratch", "shared_directory") if getattr(self, section).enabled]
+            if self.sharing.groups:
+                problems.append(("sharing.groups", "must be empty on a public binder (its users are anonymous)"))
         reject(problems)
         return self

@@ -6,6 +6,7 @@ from components.cluster import aws_names, gcp_names
 
 from components.sizing import allocatable
 
+from .ci import StackCi
 from .cluster import AWS_MIN_VPC_PREFIX, Cloud, ClusterConfig, GcpCloud
 from .credits import CreditsConfig
 from .hubs import HOME_TIERS, HubConfig
@@ -23,6 +24,8 @@ class StackConfig(Base):
     hubs: dict[HubKey, HubConfig] = Field(min_length=1, description="Hubs by stable name.")
     legacy: LegacyResources | None = Field(
         None, description="The old deployment the hubs migrate from (gcp); one per stack, shared by its hubs.")
+    # After cloud and cluster: its checks read them.
+    ci: StackCi = Field(None, description="The GitHub Actions identities that preview and deploy this stack.")
 
     @property
     def provider(self) -> str:
@@ -132,9 +135,11 @@ class StackConfig(Base):
             if hub.domain in seen:
                 problems.append((f"{path}.domain", f"{hub.domain!r} is already the domain of hub {seen[hub.domain]!r}"))
             seen.setdefault(hub.domain, name)
-            if hub.home.tier not in tiers:
+            # A public binder gets no home storage (infra/hubs.py), so its home keys don't apply.
+            homeless = hub.binder.mode == "public"
+            if not homeless and hub.home.tier not in tiers:
                 problems.append((f"{path}.home.tier", f"must be one of {', '.join(tiers)} on {self.provider}, got {hub.home.tier!r}"))
-            elif (sizes := tiers[hub.home.tier]) is not None:
+            elif not homeless and (sizes := tiers[hub.home.tier]) is not None:
                 minimum, maximum = sizes
                 if hub.home.capacity_gb is None:
                     problems.append((f"{path}.home.capacity_gb", f"is required for {hub.home.tier}"))
@@ -143,9 +148,22 @@ class StackConfig(Base):
                                      f"must be {minimum} to {maximum} for {hub.home.tier}, got {hub.home.capacity_gb}"))
             problems += self._profile_problems(path, hub)
             problems += transition_problems(path, hub.migration, hub.home.tier)
-            if hub.binder.enabled and self.provider != "gcp":
-                problems.append((f"{path}.binder.enabled", "is only implemented on gcp (an Artifact Registry to push to)"))
+            problems += self._build_pool_problems(path, hub)
         return problems
+
+    def _build_pool_problems(self, path: str, hub: HubConfig) -> list[tuple[str, str]]:
+        """A public binder's build pool: a user pool (build pods tolerate only the user
+        taint, binderhub build.py) that no hub's profile uses, so builds run apart."""
+        pool_key = hub.binder.public.build_pool if hub.binder.public else None
+        if pool_key is None:
+            return []
+        where = f"{path}.binder.public.build_pool"
+        pool = self.cluster.node_pools.get(pool_key)
+        if pool is None or pool.purpose != "user":
+            return [(where, f"must be a node pool of purpose user, got {pool_key!r}")]
+        users = sorted(f"{name}.{key}" for name, other in self.hubs.items()
+                       for key, profile in other.profiles.items() if profile.node_pool == pool_key)
+        return [(where, f"{pool_key!r} also runs servers (profiles {', '.join(users)})")] if users else []
 
     def _profile_problems(self, path: str, hub: HubConfig) -> list[tuple[str, str]]:
         problems = []
@@ -174,16 +192,21 @@ class StackConfig(Base):
         return problems
 
     def _legacy_problems(self) -> list[tuple[str, str]]:
-        """The shared old deployment: present when a hub reads through it, reachable from the new pods."""
+        """The shared old deployment: present when a hub reads through it, reachable from the new
+        pods, and not dropped while a hub still migrates (its adopted resources would be deleted)."""
         from infra.migrate.check import legacy_problems  # the route model needs the whole stack config
 
-        return legacy_problems(self)
+        from .migration import dropped_legacy_problems
+
+        migrations = {name: hub.migration for name, hub in self.hubs.items()}
+        return legacy_problems(self) + dropped_legacy_problems(self.legacy, migrations)
 
     def secrets_missing(self) -> list[str]:
         """Key paths of secrets the stack needs that are not set."""
         missing = []
         for name, hub in self.hubs.items():
-            if hub.auth.github.client_secret is None:
+            # A public binder's hub runs the null authenticator: its GitHub app is never used.
+            if hub.auth.github.client_secret is None and hub.binder.mode != "public":
                 missing.append(f"hubs.{name}.auth.github.client_secret")
             legacy = hub.migration.legacy_hub
             if hub.migration.old_hub_replicas() is not None and legacy and legacy.kubeconfig is None:

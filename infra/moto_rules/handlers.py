@@ -337,4 +337,6 @@ NOT_MODELED: dict[str, str] = {
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "moto 5.2.5 has no EKS access-entry API",
     "aws:eks/addon:Addon": "moto 5.2.5 has no EKS add-on API",
     "aws:efs/backupPolicy:BackupPolicy": "moto 5.2.5 has no EFS PutBackupPolicy",
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate":
+        "moto 5.2.5 has no CreateRepositoryCreationTemplate",
 }

@@ -16,7 +16,8 @@ def test_stack_file_parses_as_an_aws_stack():
     config = parse_stack_config(read_stack_file(REPO / "Pulumi.aws-us-west-2.yaml"))
     assert config.provider == "aws"
     assert config.cloud.availability_zones == ["us-west-2a", "us-west-2b", "us-west-2c"]
-    assert {h.home.tier for h in config.hubs.values()} == {"elastic"}
+    # every hub with a home keeps it on EFS; a public binder has none
+    assert {h.home.tier for h in config.hubs.values() if h.binder.mode != "public"} == {"elastic"}
     assert config.credits.billing_account is None and config.credits.project is None
 
 
@@ -84,7 +85,8 @@ def test_home_volumes_mount_efs_with_nfs41_options(aws_plan):
 
 
 def test_irsa_has_an_oidc_provider_and_scratch_roles_trust_one_service_account(aws_plan):
-    (oidc,) = by_type(aws_plan.resources, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    oidc = named(aws_plan.resources, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pangeo-hubs-oidc")
+    assert oidc["inputs"]["url"].startswith("https://oidc.eks.us-west-2.amazonaws.com/id/")
     assert oidc["inputs"]["clientIdLists"] == ["sts.amazonaws.com"]
     role = named(aws_plan.resources, "aws:iam/role:Role", "prod-scratch-user")
     condition = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
@@ -184,10 +186,12 @@ def test_cluster_admins_come_from_config_one_access_entry_each(aws_plan):
     entries = by_type(aws_plan.resources, "aws:eks/accessEntry:AccessEntry")
     associations = by_type(aws_plan.resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     arn = "arn:aws:iam::111122223333:role/pangeo-hubs-operators"
+    # the operators from config, and the CI deploy role the program itself declares; nobody else
     assert [(e["name"], e["inputs"]["principalArn"]) for e in entries] == [
-        ("pangeo-hubs-admin-111122223333-role-pangeo-hubs-operators", arn)]
+        ("pangeo-hubs-admin-111122223333-role-pangeo-hubs-operators", arn),
+        ("pangeo-hubs-admin-ci-deploy", "arn:aws:iam::123456789012:role/pangeo-hubs-ci-deploy")]
     assert [a["inputs"]["policyArn"] for a in associations] == [
-        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"]
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"] * 2
 
 
 def test_the_cluster_is_protected_and_the_vpc_cni_enforces_network_policy(aws_plan):
@@ -202,7 +206,7 @@ def test_node_groups_are_named_by_shape_and_a_draining_group_is_tainted_and_may_
     drained = plan("aws-us-west-2", overrides=(
         "cluster.node_pools.user-r5-xlarge.draining=true",
         "cluster.node_pools.user-r5-2xlarge={purpose: user, machine_type: r5.2xlarge, min_nodes: 0, max_nodes: 100}",
-        "hubs.staging.profiles.small.node_pool=user-r5-2xlarge", "hubs.prod.profiles.small.node_pool=user-r5-2xlarge",
+        "hub_defaults.profiles.small.node_pool=user-r5-2xlarge",
     ))
     group = named(drained.resources, NODE_GROUP, "pangeo-hubs-pool-user-r5-xlarge")["inputs"]
     assert group["nodeGroupName"].startswith("user-r5-xlarge-")

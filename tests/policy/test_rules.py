@@ -211,11 +211,10 @@ def test_stack_wrapper_follows_dependencies():
 
 # --- the shipped stacks -----------------------------------------------------------------
 
-# The one rule a shipped stack breaks today (components/binder_hub -> GkeCluster.image_registry):
-# the staging BinderHub's build pods push images with a JSON key for the image-pusher service account.
+# Rules a shipped stack is known to break: none (BinderHub's builds push with tokens from
+# workload identity, components/binder_hub/push_credentials.py, not a service-account key).
 KNOWN = {
-    "gcp": [("no-long-lived-keys",
-             "urn:pulumi:gcp::pangeo-hubs::pangeo:index:BinderHub$gcp:serviceaccount/key:Key::staging-image-pusher-key")],
+    "gcp": [],
     "aws-us-west-2": [],
 }
 
@@ -231,8 +230,5 @@ def test_shipped_stack_breaks_only_the_known_rules(shipped):
 
 
 def test_shipped_stack_has_no_violations(shipped):
-    stack, found = shipped
-    if KNOWN[stack]:
-        pytest.xfail(f"{stack}: GkeCluster.image_registry creates gcp:serviceaccount/key:Key "
-                     "'staging-image-pusher-key' (BinderHub pushes with a JSON key); see tests/policy KNOWN")
+    _, found = shipped
     assert found == []

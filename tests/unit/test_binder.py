@@ -1,6 +1,8 @@
 """Binder as a hub feature: the image option the real KubeSpawner enforces, and the hub wiring."""
 
 import asyncio
+import json
+import re
 from pathlib import Path
 from unittest.mock import Mock
 
@@ -13,26 +15,36 @@ from traitlets.config import Config
 
 from components.nfs_home.volumes import singleuser_home_values
 from components.binder_hub import BinderService
-from components.binder_hub.values import binderhub_values, hub_service, launchable_images
+from components.binder_hub import push_credentials as push
+from components.cluster.eks import ecr_lifecycle_policy, ecr_push_policy
+from components.binder_hub.values import PUSH_SECRET_CONFIG, binderhub_values, hub_service, launchable_images
 from components.dask_hub.charts import HubReleases
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
 from infra.config import ConfigError, parse_stack_config, read_stack_file, set_key
+from infra.config.hubs import PublicBinder
 
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = "us-central1-docker.pkg.dev/pangeo-hubs-gcp/staging-binder/"
 DOMAIN = "staging.us-central1-b.gcp.pangeo.io"
 
 
-@pytest.fixture(scope="module")
-def staging():
-    config = parse_stack_config(read_stack_file(REPO / "Pulumi.gcp.yaml"))
+def staging_values(*edits: str) -> dict:
+    values = read_stack_file(REPO / "Pulumi.gcp.yaml")
+    for edit in edits:
+        values = set_key(values, edit)
+    config = parse_stack_config(values)
     selectors = {pool: {"cloud.google.com/gke-nodepool": pool} for pool in config.cluster.node_pools}
     binder = BinderService(name="binder", hub_service=hub_service(domain=DOMAIN, api_token="binder-token"),
-                           image_pattern=launchable_images(PREFIX))
+                           image_pattern=launchable_images(PREFIX), hub_values={})
     return jupyterhub_values(
         config.hubs["staging"], releases=HubReleases("staging"), secrets=HubSecrets(*"abcdef"), pool_selectors=selectors,
         home=singleuser_home_values("home-nfs"), scratch_prefix=None, service_account="user", proxy_service={}, binder=binder,
     )
+
+
+@pytest.fixture(scope="module")
+def staging():
+    return staging_values()
 
 
 def launched_image(profiles, **user_options):
@@ -79,8 +91,7 @@ def test_binder_is_a_hub_service_and_oauth_client_every_user_may_reach(staging):
 
 
 def binder_values():
-    return binderhub_values(domain=DOMAIN, api_token="binder-token", image_prefix=PREFIX,
-                            server="https://us-central1-docker.pkg.dev", username="_json_key", password="k")
+    return binderhub_values(domain=DOMAIN, api_token="binder-token", image_prefix=PREFIX, push_secret=push.NAME)
 
 
 def test_binderhub_builds_only_for_the_hubs_logged_in_users():
@@ -95,14 +106,82 @@ def test_binderhub_builds_only_for_the_hubs_logged_in_users():
     assert auth.access_scopes == {"access:services!service=binder"}
 
 
-def test_binderhub_pushes_to_the_registry_and_leaves_pod_labels_to_the_chart():
+def test_binderhub_pushes_with_the_refreshed_secret_and_leaves_pod_labels_to_the_chart():
     values = binder_values()
-    assert values["buildPodsRegistryCredentials"]["username"] == "_json_key"
+    # no static credentials: the chart's extraConfig entry that names its own Secret is replaced
+    assert "buildPodsRegistryCredentials" not in values
+    config = Config()
+    exec(values["extraConfig"][PUSH_SECRET_CONFIG], {"c": config})
+    assert config.KubernetesBuildExecutor.push_secret == "binder-push-credentials"
     # the chart labels its pod for the hub's network policy itself; a second key would be a duplicate
     assert "podLabels" not in values
 
 
-def test_binder_is_refused_where_it_is_not_built():
-    values = read_stack_file(REPO / "Pulumi.aws-us-west-2.yaml")
-    with pytest.raises(ConfigError, match=r"hubs.prod.binder.enabled: is only implemented on gcp"):
-        parse_stack_config(set_key(values, "hubs.prod.binder.enabled=true"))
+def test_ecr_pushes_stay_under_the_hubs_prefix_and_images_expire():
+    policy = json.loads(ecr_push_policy("arn:aws:ecr:us-west-2:1:repository/pangeo-hubs-staging-binder/*"))
+    login, push_ = policy["Statement"]
+    assert login == {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+    assert push_["Resource"] == "arn:aws:ecr:us-west-2:1:repository/pangeo-hubs-staging-binder/*"
+    assert "ecr:PutImage" in push_["Action"] and "ecr:CreateRepository" in push_["Action"]
+    assert not any(a.startswith("ecr:Delete") for a in push_["Action"])
+    [rule] = json.loads(ecr_lifecycle_policy(30))["rules"]
+    assert rule["selection"] == {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 30}
+    assert rule["action"] == {"type": "expire"}
+
+
+def test_only_the_builders_groups_reach_binder_when_set():
+    hub = staging_values('hubs.staging.binder.builders=["power-users"]')["hub"]
+    scope = "access:services!service=binder"
+    assert scope not in hub["loadRoles"]["user"]["scopes"]
+    assert "access:services!service=dask-gateway" in hub["loadRoles"]["user"]["scopes"]
+    assert hub["loadRoles"]["binder-builders"] == {"name": "binder-builders", "groups": ["power-users"], "scopes": [scope]}
+    # server tokens keep listing it: JupyterHub gives each token only what its owner holds
+    assert scope in hub["config"]["Spawner"]["server_token_scopes"]
+
+
+def test_builders_must_be_groups_of_the_hub():
+    values = set_key(read_stack_file(REPO / "Pulumi.gcp.yaml"), 'hubs.staging.binder.builders=["wizards"]')
+    with pytest.raises(ConfigError, match=r"hubs.staging.binder.builders: unknown group 'wizards'"):
+        parse_stack_config(values)
+
+
+def test_enabled_true_still_means_authenticated():
+    values = read_stack_file(REPO / "Pulumi.gcp.yaml")
+    values = set_key(set_key(values, "hubs.prod.binder.enabled=true"), "hubs.staging.binder.mode=null")
+    hubs = parse_stack_config(values).hubs
+    assert hubs["prod"].binder.mode == "authenticated" and not hubs["staging"].binder.enabled
+
+
+@pytest.mark.parametrize("edit, message", [
+    ("hubs.staging.binder.enabled=true", "binder.enabled: is the old spelling of mode; set only mode"),
+    ('hubs.staging.binder.public={"per_repo_quota": 5}', "binder.public: only applies in mode public"),
+])
+def test_binder_shapes_that_do_not_fit_the_mode_are_refused(edit, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_stack_config(set_key(read_stack_file(REPO / "Pulumi.gcp.yaml"), edit))
+
+
+
+def test_a_build_pool_must_be_a_user_pool_no_profile_uses():
+    values = read_stack_file(REPO / "Pulumi.gcp.yaml")
+    with pytest.raises(ConfigError, match=re.escape(
+            "hubs.binder.binder.public.build_pool: 'user-n2-highmem-4' also runs servers (profiles binder.small")):
+        parse_stack_config(set_key(values, 'hubs.binder.binder.public.build_pool="user-n2-highmem-4"'))
+    with pytest.raises(ConfigError, match="must be a node pool of purpose user, got 'core'"):
+        parse_stack_config(set_key(values, 'hubs.binder.binder.public.build_pool="core"'))
+
+
+def test_public_builds_and_their_docker_run_on_the_build_pool():
+    pool = {"cloud.google.com/gke-nodepool": "user-build-abc123"}
+    values = binderhub_values(domain=DOMAIN, api_token="t", image_prefix=PREFIX, push_secret=push.NAME,
+                              public=PublicBinder(), build_selector=pool)
+    assert values["config"]["KubernetesBuildExecutor"]["node_selector"] == pool
+    assert values["dockerApi"]["nodeSelector"] == pool
+    assert values["config"]["BinderHub"]["auth_enabled"] is False and "HubOAuth" not in values["config"]
+
+
+def test_a_public_binder_may_not_keep_anything_for_its_anonymous_users():
+    values = read_stack_file(REPO / "Pulumi.gcp.yaml")
+    with pytest.raises(ConfigError, match=re.escape(
+            "hubs.binder.scratch.enabled: must be false on a public binder (its users are anonymous)")):
+        parse_stack_config(set_key(values, "hubs.binder.scratch.enabled=true"))

@@ -90,7 +90,7 @@ def test_every_problem_gets_its_own_line():
 
 def test_the_shipped_stack_is_valid():
     config = parse_stack_config(gcp_values())
-    assert set(config.hubs) == {"staging", "prod"}
+    assert set(config.hubs) == {"staging", "prod", "binder"}
 
 
 def test_invalid_config_stops_the_plan_before_anything_is_declared(monkeypatch):
