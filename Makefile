@@ -24,7 +24,7 @@ BINDERHUB_SRC := $(wildcard $(PANGEO_SHARED)/binderhub/binderhub-*.tar.gz)
 $(VENV)/.binderhub: $(VENV)/.installed $(BINDERHUB_SRC)
 	@if [ -z "$(BINDERHUB_SRC)" ]; then echo "no $(PANGEO_SHARED)/binderhub/binderhub-*.tar.gz: tests needing binderhub skip"; \
 	else $(PYTHON) -m pip install --quiet --no-deps $(BINDERHUB_SRC) && \
-	  $(PYTHON) -m pip install --quiet docker==7.2.0 kubernetes==34.1.0 "python-dateutil<3" && touch $@; fi
+	  $(PYTHON) -m pip install --quiet docker==7.2.0 kubernetes==34.1.0 python-dateutil==2.9.0.post0 && touch $@; fi
 test: $(VENV)/.binderhub
 
 node_modules/.package-lock.json: package.json package-lock.json
