@@ -19,9 +19,18 @@
 #   final   last pass in the maintenance window; like bulk, plus deletions
 #           are propagated.  Every copy pass (bulk and final) compares by
 #           checksum the files whose ctime is newer than the user's stamp in
-#           DEST/.homesync/stamps (the start of the last pass that completed
+#           DEST/.homesync/users (the start of the last pass that completed
 #           for that user), which catches content changes that kept size and
 #           mtime while reading only what changed since.
+#           From a local/NFS source, when the user's last pass completed, a
+#           final pass is incremental: one `find -cnewer STAMP` over the
+#           user's source directory, then rsync on the changed entries only
+#           (changed directories one level deep with --delete, new or
+#           renamed-in directories recursively, changed files by checksum);
+#           the destination is not walked.  A user whose last pass did not
+#           complete, whose home was replaced, or whose changes hit a case
+#           the incremental pass cannot prove (see worker) is walked in full
+#           as before.  An rsync:// source always walks both sides.
 #   verify  read-only comparison by CONTENT (checksum) and metadata (owner,
 #           group, mode, times, symlinks, hard links, xattrs, ACLs); exits 1
 #           if anything differs and lists the first differences.
@@ -122,9 +131,55 @@ stats() {
 
 now() { date +%s; }
 
-# set_stamp FILE EPOCH: FILE's mtime becomes EPOCH, atomically.
+# set_stamp FILE EPOCH [LINE]: FILE's mtime becomes EPOCH and its content
+# LINE (empty by default), atomically.
 set_stamp() {
-    touch -d "@$2" "$1.new" 2>/dev/null && mv -f -- "$1.new" "$1"
+    printf '%s\n' "${3:-}" >"$1.new" && touch -d "@$2" "$1.new" 2>/dev/null && mv -f -- "$1.new" "$1"
+}
+
+# open_stamp FILE: empty FILE's content, keeping its mtime, atomically.  A
+# user's stamp names the source inode of the home only while no pass is
+# running for that user: an interrupted pass leaves it empty, and the next
+# final pass then walks the whole home instead of trusting the destination.
+open_stamp() {
+    printf '\n' >"$1.new" && touch -r "$1" "$1.new" && mv -f -- "$1.new" "$1"
+}
+
+# classify STAMP DBASE ROOT OUT PATH...: run in the source base directory on
+# the paths whose ctime is newer than STAMP (find's pre-order, so a directory
+# comes before what it holds), appends them NUL-terminated to
+#   OUT.files  every non-directory: compared by checksum and copied;
+#   OUT.trees  DIR/. for a directory that may hold entries older than STAMP
+#              the destination has never seen (it is missing there, or it
+#              and its parent both changed: created, or renamed into place,
+#              since rename changes the moved inode's ctime): copied
+#              recursively;
+#   OUT.dirs   DIR/. for any other changed directory: entries were added,
+#              removed or renamed in it, or its own attributes changed;
+#              synced one level deep (rsync -d), which deletes what is gone.
+# Directories inside a tree are left to the tree's recursive copy.
+classify() {
+    c_stamp=$1 c_dst=$2 c_root=$3 c_out=$4
+    shift 4
+    c_tree=
+    for p in "$@"; do
+        if [ -d "$p" ] && [ ! -L "$p" ]; then
+            if [ -n "$c_tree" ]; then
+                case $p in "$c_tree"/*) continue ;; esac
+            fi
+            if [ "$p" = "$c_root" ]; then
+                printf '%s/.\0' "$p" >>"$c_out.dirs"
+            elif [ ! -d "$c_dst/$p" ] || [ -L "$c_dst/$p" ] ||
+                [ -n "$(find "${p%/*}" -prune -cnewer "$c_stamp" -print)" ]; then
+                c_tree=$p
+                printf '%s/.\0' "$p" >>"$c_out.trees"
+            else
+                printf '%s/.\0' "$p" >>"$c_out.dirs"
+            fi
+        else
+            printf '%s\0' "$p" >>"$c_out.files"
+        fi
+    done
 }
 
 # ---------------------------------------------------------------- worker ---
@@ -140,6 +195,7 @@ worker() {
     t0=$(now)
     rc=0
     rechecked=0
+    walk=0
     : >"$log.out"
     : >"$log.err"
     if [ $# -eq 2 ]; then
@@ -156,8 +212,81 @@ worker() {
         [ "$HS_MODE" = final ] && set -- "$@" --delete
         stamp=$HS_STATE/users/${v#./}
         full=
-        if [ "$HS_CTIME" = 1 ]; then
-            if [ -f "$stamp" ]; then
+        walk=1
+        done_ino= ino=
+        if [ -f "$stamp" ]; then
+            # the source inode of the home when the last pass for this user
+            # completed (empty: never completed, or interrupted since)
+            IFS= read -r done_ino <"$stamp" || done_ino=
+            open_stamp "$stamp" || rc=$?
+        fi
+        if [ "$rc" -eq 0 ] && [ "$HS_CTIME" = 1 ]; then
+            ino=$(ls -di -- "$sbase/$rel" 2>/dev/null) && ino=${ino#"${ino%%[! ]*}"} && ino=${ino%% *} || ino=
+            if [ -f "$stamp" ] && [ "$HS_MODE" = final ] && [ -n "$ino" ] && [ "$ino" = "$done_ino" ]; then
+                # Incremental final: the destination is what the last
+                # completed pass left, so only what changed since its stamp
+                # is read.  One walk of the source's metadata (find), none of
+                # the destination's; rsync lists only changed directories.
+                walk=0
+                : >"$log.files"
+                : >"$log.trees"
+                : >"$log.dirs"
+                (cd "$sbase" && find "$rel" -cnewer "$stamp" -print0) \
+                    >"$log.changed" 2>>"$log.err" || rc=$?
+                if [ "$rc" -eq 0 ] && [ -s "$log.changed" ]; then
+                    (cd "$sbase" && xargs -0 sh "$HS_SELF" __classify "$stamp" "$dbase" "$rel" "$log" \
+                        <"$log.changed") 2>>"$log.err" || rc=$?
+                fi
+                [ ! -s "$log.files" ] || rechecked=$(tr -cd '\000' <"$log.files" | wc -c | tr -d ' ')
+                set -- "$@" --ignore-missing-args --from0
+                if [ "$rc" -eq 0 ] && [ "$HS_DEFER" = 1 ] && [ "$rel" != . ]; then
+                    # Batched: the main process copies every deferred user's
+                    # lists with one rsync per kind (an rsync per user costs
+                    # more than the few entries it copies) and then commits
+                    # the stamp prepared here.  A hard link in a new or moved
+                    # directory with an old ctime may have names outside it,
+                    # which a copy of the tree alone would not link: walk.
+                    if [ -s "$log.trees" ] && [ -n "$(cd "$sbase" && xargs -0 sh -c \
+                        'exec find "$@" -type f -links +1 ! -cnewer "$0"' "$stamp" \
+                        <"$log.trees" 2>>"$log.err" | head -n 1)" ]; then
+                        printf 'hard links in a new or moved directory: full walk\n' >>"$log.err"
+                        walk=1
+                    else
+                        set_stamp "$HS_STATE/pending/${v#./}" $((t0 - HS_SKEW)) "$ino" || rc=$?
+                        : >"$log.defer"
+                        walk=2
+                    fi
+                fi
+                if [ "$rc" -eq 0 ] && [ "$walk" = 0 ] && [ -s "$log.trees" ]; then
+                    rs "$log" -r "$@" --files-from="$log.trees" --out-format='HSTREE %i' --stats \
+                        "$sbase/" "$dbase/" || rc=$?
+                    # This rsync only sees the names inside the trees: a file
+                    # it wrote whose inode has other names elsewhere (and an
+                    # old ctime, else they are all in OUT.files) was not
+                    # linked to them: walk the whole home, which links it.
+                    if [ "$rc" -eq 0 ] && grep -q '^HSTREE [>ch]f' "$log.out" &&
+                        [ -n "$(cd "$sbase" && xargs -0 sh -c \
+                            'exec find "$@" -type f -links +1 ! -cnewer "$0"' "$stamp" \
+                            <"$log.trees" 2>>"$log.err" | head -n 1)" ]; then
+                        printf 'hard links in a new or moved directory: full walk\n' >>"$log.err"
+                        walk=1
+                    fi
+                fi
+                if [ "$rc" -eq 0 ] && [ "$walk" = 0 ] && [ -s "$log.dirs" ]; then
+                    rs "$log" -d "$@" --files-from="$log.dirs" --out-format='HSDIR %i' --stats \
+                        "$sbase/" "$dbase/" || rc=$?
+                    # a directory created here was missed by the tree rule
+                    # (a rename that kept its ctime): walk the whole home
+                    if [ "$rc" -eq 0 ] && grep -q '^HSDIR cd+' "$log.out"; then
+                        printf 'new directory outside the changed trees: full walk\n' >>"$log.err"
+                        walk=1
+                    fi
+                fi
+                if [ "$rc" -eq 0 ] && [ "$walk" != 2 ] && [ "$rechecked" -gt 0 ]; then
+                    rs "$log" --checksum "$@" --files-from="$log.files" --stats "$sbase/" "$dbase/" || rc=$?
+                fi
+                set -- --temp-dir="$HS_WORK/tmp" --partial-dir="$HS_WORK/partial/$key" --delete
+            elif [ -f "$stamp" ]; then
                 # files whose inode changed since the last pass that completed
                 # for this user began: the only ones whose content may differ
                 # while size and mtime match
@@ -175,27 +304,34 @@ worker() {
                 set_stamp "$stamp" $((t0 - HS_SKEW)) || rc=$?
             fi
         fi
-        if [ "$rc" -eq 0 ] || [ "$rc" -eq 24 ]; then
+        if [ "$walk" = 1 ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq 24 ]; }; then
             rs "$log" -r $full "$@" --stats "$from" "$to" || rc=$?
         fi
         # 24 = "some source files vanished": normal while users still work.
         if [ "$rc" -eq 24 ] && [ "$HS_MODE" = bulk ]; then rc=0; fi
-        if [ "$rc" -eq 0 ] && [ "$HS_CTIME" = 1 ]; then
-            set_stamp "$stamp" $((t0 - HS_SKEW)) || rc=$?
+        if [ "$rc" -eq 0 ] && [ "$HS_CTIME" = 1 ] && [ "$walk" != 2 ]; then
+            # complete: the stamp names the home's inode again
+            set_stamp "$stamp" $((t0 - HS_SKEW)) "$ino" || rc=$?
             [ "$rc" -eq 0 ] || printf 'cannot write stamp %s\n' "$stamp" >>"$log.err"
         fi
     fi
     t1=$(now)
-    set -- $(stats "$log.out")
-    ndiff=$(grep -c '^HSITEM ' "$log.out")
-    printf '%s %s %s %s %s %s\n' "$rc" "$1" "$2" "$((t1 - t0))" "$ndiff" "$rechecked" >"$log.res"
+    if [ -s "$log.out" ]; then
+        set -- $(stats "$log.out")
+        ndiff=$(grep -c '^HSITEM ' "$log.out")
+    else
+        set -- 0 0 # a batched user: its copy is counted by the main process
+        ndiff=0
+    fi
+    [ "$walk" = 2 ] && walk=0
+    printf '%s %s %s %s %s %s %s\n' "$rc" "$1" "$2" "$((t1 - t0))" "$ndiff" "$rechecked" "$walk" >"$log.res"
     name=$(json_str "${u#./}")
     if [ "$rc" -eq 0 ]; then
         if [ "$HS_MODE" = verify ]; then
             info "[$HS_MODE] user $name: $ndiff difference(s), $((t1 - t0))s"
         else
             extra=
-            [ "$HS_MODE" = final ] && extra="ctime_rechecked=$rechecked "
+            [ "$HS_MODE" = final ] && extra="ctime_rechecked=$rechecked walk=$([ "$walk" = 1 ] && echo full || echo changed) "
             info "[$HS_MODE] user $name: ok files=$1 bytes=$2 $extra$((t1 - t0))s"
         fi
     else
@@ -208,6 +344,11 @@ worker() {
 if [ "${1:-}" = __worker ]; then
     shift
     worker "$@"
+    exit $?
+fi
+if [ "${1:-}" = __classify ]; then
+    shift
+    classify "$@"
     exit $?
 fi
 
@@ -338,6 +479,8 @@ if [ "$MODE" != verify ]; then
     # in $WORK/partial so rsync can resume from them.
     rm -rf -- "$WORK/tmp" && mkdir -- "$WORK/tmp" || die "cannot reset $WORK/tmp"
     mkdir -p -- "$STATE/users" 2>/dev/null || die "cannot create $STATE_NAME in '$RDST'"
+    # stamps prepared for batched users, committed only after their copy
+    rm -rf -- "$STATE/pending" && mkdir -- "$STATE/pending" || die "cannot reset $STATE_NAME/pending"
 fi
 
 # ---------------------------------------------------------------- features --
@@ -421,7 +564,13 @@ trap 'on_signal 143' TERM
 
 HS_SRC=$RSRC HS_DST=$RDST HS_MODE=$MODE HS_WORK=$WORK HS_LOGDIR=$LOGDIR
 HS_XFLAGS=$XF HS_CTIME=$CTIME HS_STATE=$STATE HS_SKEW=$SKEW
-export HS_SRC HS_DST HS_MODE HS_WORK HS_LOGDIR HS_XFLAGS HS_CTIME HS_STATE HS_SKEW
+case $0 in
+/*) HS_SELF=$0 ;;
+*) HS_SELF=$(pwd -P)/$0 ;; # workers run classify from inside the source
+esac
+HS_DEFER=0
+[ "$MODE" = final ] && [ "$CTIME" = 1 ] && [ -z "$MAP" ] && HS_DEFER=1
+export HS_SRC HS_DST HS_MODE HS_WORK HS_LOGDIR HS_XFLAGS HS_CTIME HS_STATE HS_SKEW HS_SELF HS_DEFER
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 T0=$(now)
 info "mode=$MODE source=$RSRC dest=$RDST parallel=$PAR xattrs=$XATTRS acls=$ACLS"
@@ -513,6 +662,61 @@ else
     fi
 fi
 
+# Batched incremental final: the deferred users' changed trees, directories
+# and files, each kind in one rsync over the whole share (their paths are
+# relative to it).  Only then do their stamps move forward.  If anything
+# fails, or a directory appears that no tree covered (a rename that kept its
+# ctime), those users are run again: their stamps are still open, so each is
+# walked in full.
+: >"$LOGDIR/fin.out"
+: >"$LOGDIR/fin.err"
+: >"$LOGDIR/fin.trees"
+: >"$LOGDIR/fin.dirs"
+: >"$LOGDIR/fin.files"
+: >"$LOGDIR/fin.users"
+for d in "$LOGDIR"/u.*.defer; do
+    [ -e "$d" ] || continue
+    lb=${d%.defer}
+    cat "$lb.trees" >>"$LOGDIR/fin.trees"
+    cat "$lb.dirs" >>"$LOGDIR/fin.dirs"
+    cat "$lb.files" >>"$LOGDIR/fin.files"
+    { cat "$lb.name"; printf '\000'; } >>"$LOGDIR/fin.users"
+done
+if [ -s "$LOGDIR/fin.users" ]; then
+    FINRC=0
+    set -- --temp-dir="$WORK/tmp" --partial-dir="$WORK/partial/_final" --delete --ignore-missing-args --from0
+    if [ -s "$LOGDIR/fin.trees" ]; then
+        rs "$LOGDIR/fin" -r "$@" --files-from="$LOGDIR/fin.trees" --stats "$RSRC/" "$RDST/" || FINRC=$?
+    fi
+    if [ "$FINRC" -eq 0 ] && [ -s "$LOGDIR/fin.dirs" ]; then
+        rs "$LOGDIR/fin" -d "$@" --files-from="$LOGDIR/fin.dirs" --out-format='HSDIR %i' --stats \
+            "$RSRC/" "$RDST/" || FINRC=$?
+        if [ "$FINRC" -eq 0 ] && grep -q '^HSDIR cd+' "$LOGDIR/fin.out"; then
+            warn "a new directory outside the changed trees: walking the batched users in full"
+            FINRC=-1
+        fi
+    fi
+    if [ "$FINRC" -eq 0 ] && [ -s "$LOGDIR/fin.files" ]; then
+        rs "$LOGDIR/fin" --checksum "$@" --files-from="$LOGDIR/fin.files" --stats \
+            "$RSRC/" "$RDST/" || FINRC=$?
+    fi
+    if [ "$FINRC" -eq 0 ]; then
+        for f in "$STATE/pending"/* "$STATE/pending"/.[!.]* "$STATE/pending"/..?*; do
+            { [ -e "$f" ] && [ "${f%.new}" = "$f" ]; } || continue
+            mv -f -- "$f" "$STATE/users/" || { FINRC=1; err "cannot commit stamp $f"; }
+        done
+    else
+        [ "$FINRC" -lt 0 ] || { err "batched final copy failed (rsync exit $FINRC):"; sed 's/^/    /' "$LOGDIR/fin.err" | head -n 20 >&2; }
+        rm -rf -- "$STATE/pending" && mkdir -- "$STATE/pending"
+        : >"$LOGDIR/fin.out"
+        rm -f -- "$LOGDIR"/u.*.defer
+        HS_DEFER=0
+        # shellcheck disable=SC2086
+        xargs -0 $XARGS_P -n 1 sh "$SELF" __worker <"$LOGDIR/fin.users" &
+        wait $!
+    fi
+fi
+
 # verify --expect: every home the old hub's users need must be there.
 : >"$LOGDIR/missing"
 if [ -n "$EXPECT" ]; then
@@ -524,12 +728,13 @@ fi
 NMISSING=$(wc -l <"$LOGDIR/missing" | tr -d ' ')
 
 # Sum up the per-user results.
-FAILED=0 FILES=0 BYTES=0 RECHECKED=$CT_TOP
+FAILED=0 FILES=0 BYTES=0 RECHECKED=$CT_TOP WALKED=0
 : >"$LOGDIR/failed"
 for r in "$LOGDIR"/u.*.res; do
     [ -e "$r" ] || continue
-    read -r rc f b _s _d c <"$r"
+    read -r rc f b _s _d c w <"$r"
     FILES=$((FILES + f)) BYTES=$((BYTES + b)) RECHECKED=$((RECHECKED + c))
+    [ "$w" = 1 ] && WALKED=$((WALKED + 1))
     if [ "$rc" -ne 0 ]; then
         FAILED=$((FAILED + 1))
         n=$(cat "${r%.res}.name")
@@ -559,7 +764,7 @@ if [ "$MODE" != verify ]; then
     fi
 fi
 
-set -- $(stats "$LOGDIR/top.out")
+set -- $(stats "$LOGDIR/top.out" "$LOGDIR/fin.out")
 FILES=$((FILES + $1)) BYTES=$((BYTES + $2))
 T1=$(now)
 DURATION=$((T1 - T0))
@@ -595,6 +800,7 @@ if [ -n "$REPORT" ]; then
         printf '  "files_transferred": %s,\n' "$FILES"
         printf '  "bytes_transferred": %s,\n' "$BYTES"
         printf '  "ctime_rechecked_files": %s,\n' "$RECHECKED"
+        printf '  "users_walked_fully": %s,\n' "$WALKED"
         printf '  "started_at": "%s",\n' "$STARTED"
         printf '  "duration_seconds": %s,\n' "$DURATION"
         printf '  "xattrs": %s,\n' "$([ "$XATTRS" = 1 ] && echo true || echo false)"
