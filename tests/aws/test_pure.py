@@ -5,14 +5,14 @@ import json
 
 import pytest
 
-from components.cluster.eks import (
+from components.cluster.aws_policies import (
     autoscaler_policy,
     autoscaler_tags,
     irsa_trust_policy,
     scratch_bucket_policy,
     service_trust_policy,
-    subnet_cidrs,
 )
+from components.cluster.eks import subnet_cidrs
 from components.credit_project.aws import budget_notifications, budget_topic_policy
 from infra.config import NodePool
 

@@ -16,7 +16,7 @@ from traitlets.config import Config
 from components.nfs_home.volumes import singleuser_home_values
 from components.binder_hub import BinderService
 from components.binder_hub import push_credentials as push
-from components.cluster.eks import ecr_lifecycle_policy, ecr_push_policy
+from components.cluster.aws_policies import ecr_lifecycle_policy, ecr_push_policy
 from components.binder_hub.values import PUSH_SECRET_CONFIG, binderhub_values, hub_service, launchable_images
 from components.dask_hub.charts import HubReleases
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
