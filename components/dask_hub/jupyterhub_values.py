@@ -97,7 +97,7 @@ def server_token_scopes(user_services: list[str]) -> list[str]:
 
     The hub gives the token only those of them the user holds.
     """
-    return ["access:servers!server", "users:activity!user", *(f"access:services!service={s}" for s in user_services)]
+    return ["access:servers!server", "users:activity!user", *(service_access(s) for s in user_services)]
 
 
 def service_access(service: str) -> str:
