@@ -531,8 +531,9 @@ if [ "$PAR" -gt 1 ] && ! printf 'x\0' | xargs -0 -P 2 -n 1 true >/dev/null 2>&1;
 fi
 printf 'x\0' | xargs -0 -n 1 true >/dev/null 2>&1 || die "xargs does not support -0"
 
-LOGDIR=${TMPDIR:-/tmp}/homesync.$$
-mkdir -m 700 -- "$LOGDIR" || die "cannot create log directory $LOGDIR"
+# A fresh name each run: a killed run leaves its directory behind, and a later
+# run can get the same PID.
+LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/homesync.XXXXXX") || die "cannot create a log directory in ${TMPDIR:-/tmp}"
 cleanup() { rm -rf -- "$LOGDIR"; }
 trap cleanup EXIT
 on_signal() {
