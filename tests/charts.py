@@ -8,6 +8,7 @@ import copy
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from functools import cache
@@ -19,6 +20,15 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 CHARTS = Path(os.environ.get("PANGEO_CHARTS", REPO.parent / "shared" / "charts"))
+
+
+def skip_unless_ci(message: str):
+    """Something beside the repository or a setup step is missing: a printed skip on a
+    developer's machine, a failure in CI, where it is always there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI is set, so this fails instead of skipping")
+    print(f"\nSKIP: {message}", file=sys.stderr)
+    pytest.skip(message)
 
 
 def chart_package(name: str, version: str) -> Path:

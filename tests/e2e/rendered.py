@@ -10,40 +10,30 @@ Why each piece:
 """
 
 import base64
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from infra.plan import mocks, plan
-from tests.charts import CHARTS, REPO
+from tests.charts import CHARTS, REPO, skip_unless_ci
 
 HELM_CANDIDATES = [REPO / ".venv" / "tools" / "helm", Path(sys.executable).parent.parent / "tools" / "helm"]
-
-
-def skip_or_fail(msg):
-    """Missing tooling: a skip locally, a failure in CI (where it is a setup error)."""
-    if os.environ.get("CI"):
-        pytest.fail(msg)
-    print(f"\nSKIP: {msg}", file=sys.stderr)
-    pytest.skip(msg)
 
 
 def helm_binary():
     for path in HELM_CANDIDATES:
         if path.exists():
             return str(path)
-    return shutil.which("helm") or skip_or_fail(f"no helm at {HELM_CANDIDATES[0]} or on PATH (make {HELM_CANDIDATES[0]})")
+    return shutil.which("helm") or skip_unless_ci(f"no helm at {HELM_CANDIDATES[0]} or on PATH (make {HELM_CANDIDATES[0]})")
 
 
 def chart_package(name, version):
     path = CHARTS / "packages" / f"{name}-{version}.tgz"
     if not path.exists():
-        skip_or_fail(f"chart package {path} is absent (set PANGEO_CHARTS)")
+        skip_unless_ci(f"chart package {path} is absent (set PANGEO_CHARTS)")
     return path
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.charts import skip_unless_ci
+
 REPO = Path(__file__).resolve().parents[2]
 HEALTHCHECK = REPO / "components" / "dask_hub" / "healthcheck.py"
 CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -115,11 +117,7 @@ class Hub:
 @pytest.fixture(scope="session")
 def chp():
     if not CHP.exists():
-        msg = f"configurable-http-proxy not found at {CHP}: run `npm ci` in {REPO}"
-        if os.environ.get("CI"):  # in CI a missing proxy is a setup error, not a skip
-            pytest.fail(msg)
-        print(f"\nSKIP: {msg}", file=sys.stderr)
-        pytest.skip(msg)
+        skip_unless_ci(f"configurable-http-proxy not found at {CHP}: run `npm ci` in {REPO}")
     return CHP
 
 

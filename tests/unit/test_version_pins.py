@@ -4,7 +4,6 @@ Bumping a chart or the user image without the matching pins fails here, loudly,
 instead of leaving the hub-side tests green on a release the cluster doesn't run.
 """
 
-import os
 import tarfile
 from importlib.metadata import version
 from pathlib import Path
@@ -15,7 +14,7 @@ import yaml
 from components.dask_hub.charts import DASK_GATEWAY, JUPYTERHUB
 from components.dask_hub.user_image import USER_IMAGE_PACKAGES
 from infra.config import parse_stack_config, read_stack_file
-from tests.charts import CHARTS, chart_package
+from tests.charts import CHARTS, chart_package, skip_unless_ci
 
 REPO = Path(__file__).resolve().parents[2]
 STACKS = sorted(REPO.glob("Pulumi.*.yaml"))
@@ -35,11 +34,7 @@ def pins(path: Path) -> dict[str, str]:
 
 def shared(path: Path) -> Path:
     if not path.exists():
-        message = f"{path} is absent: the chart files beside the repository (PANGEO_CHARTS) are needed"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        print(f"\nSKIP: {message}")
-        pytest.skip(message)
+        skip_unless_ci(f"{path} is absent: the chart files beside the repository (PANGEO_CHARTS) are needed")
     return path
 
 
