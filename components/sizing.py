@@ -127,11 +127,3 @@ def allocatable(provider: str, machine_type: str) -> Allocatable:
         memory_gib=capacity - reserved.memory_gib - daemons.memory_gib - HUB_DAEMONSETS.memory_gib,
     )
 
-
-def machine_allocatable(machine: Machine) -> Allocatable:
-    """`allocatable()` for a shape from MACHINES, for code handed the shape rather than its name."""
-    for provider, machines in MACHINES.items():
-        for machine_type, shape in machines.items():
-            if shape == machine:
-                return allocatable(provider, machine_type)
-    raise KeyError(f"{machine} is not a shape in MACHINES")

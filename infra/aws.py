@@ -21,8 +21,8 @@ def build(config: StackConfig) -> dict:
     def efs(name, hub, namespace, legacy_stopped):
         return EfsHome(
             name,
-            EfsHomeArgs(hub=hub, namespace=namespace, k8s_provider=cluster.provider, legacy_stopped=legacy_stopped,
-                        cluster=cluster),
+            EfsHomeArgs(namespace=namespace, k8s_provider=cluster.provider, migration=hub.migration,
+                        legacy_stopped=legacy_stopped, cluster=cluster),
             opts=on_account,
         )
 

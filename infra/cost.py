@@ -4,8 +4,8 @@ Idle means every pool at its minimum size: the floor the budget can never go
 under. docs/costs.md explains the figures and where they come from.
 """
 
+from components.sizing import MACHINES
 from infra.config import StackConfig
-from infra.config.machines import MACHINES
 
 HOURS_PER_MONTH = 730
 CONTROL_PLANE_HOURLY = {"gcp": 0.10, "aws": 0.10}

@@ -29,7 +29,8 @@ def build(config: StackConfig) -> dict:
         return FilestoreHome(
             name,
             FilestoreHomeArgs(
-                hub=hub, namespace=namespace, k8s_provider=cluster.provider, legacy_stopped=legacy_stopped,
+                home=hub.home, namespace=namespace, k8s_provider=cluster.provider, migration=hub.migration,
+                legacy_stopped=legacy_stopped,
                 cluster=cluster, zone=cloud.zone, source_url=source_url or None,
                 source_ready=legacy.ready if legacy else [],
             ),

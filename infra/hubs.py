@@ -11,8 +11,8 @@ from components.dask_hub import DaskHub, DaskHubArgs
 from components.labels import PART_OF
 from components.legacy.hub import LegacyHub, LegacyHubArgs
 from components.nfs_home import NFSHome
+from components.sizing import allocatable
 from infra.config import HubConfig, StackConfig
-from infra.config.machines import MACHINES
 from infra.config.migration import legacy_home_deletable
 
 # (hub name, hub config, namespace, resources the final home sync must wait for)
@@ -34,9 +34,12 @@ def declare_hubs(
             metadata={"name": name, "labels": PART_OF},
             opts=pulumi.ResourceOptions(provider=cluster.provider),
         )
-        stopped = []
-        if hub.migration.legacy_hub:
-            stopped = LegacyHub(name, LegacyHubArgs(migration=hub.migration)).patches
+        migration, stopped = hub.migration, []
+        if old_hub := migration.legacy_hub:
+            stopped = LegacyHub(name, LegacyHubArgs(
+                namespace=old_hub.namespace, replicas=migration.old_hub_replicas(),
+                kubeconfig=old_hub.kubeconfig.get_secret_value() if old_hub.kubeconfig else None,
+            )).patches
         # A public binder's users are anonymous and their servers throwaway: no home storage.
         public = hub.binder.limits if hub.binder.mode == "public" else None
         home = None if public else make_home(name, hub, namespace.metadata.name, stopped)
@@ -46,9 +49,13 @@ def declare_hubs(
             binder = BinderHub(
                 name, BinderHubArgs(namespace=namespace.metadata.name, cluster=cluster, domain=hub.domain,
                                     refresher_image=hub.image.ref, public=public,
-                                    build_selector=cluster.node_selector(build_pool) if build_pool else None),
+                                    build_selector=cluster.node_selector(build_pool) if build_pool else None,
+                                    builders=hub.binder.builders),
                 opts=cloud_opts,
             ).service
+        # Cutting over: the new hub is checked before the domain moves to it; until then
+        # the domain still serves the old hub.
+        cutting_over = migration.phase in ("cutover", "decommission")
         daskhub = DaskHub(
             name,
             DaskHubArgs(
@@ -56,11 +63,13 @@ def declare_hubs(
                 namespace=namespace.metadata.name,
                 cluster=cluster,
                 home_values=home.singleuser_values if home else {},
-                worker_machine=MACHINES[config.provider][worker_pool.machine_type],
+                worker_room=allocatable(config.provider, worker_pool.machine_type),
                 client_secret=hub.auth.github.client_secret.get_secret_value() if hub.auth.github.client_secret else "",
                 pool_names=list(config.cluster.node_pools),
-                home_synced=[home.sync_jobs.final] if home and home.sync_jobs.final else [],
                 binder=binder,
+                health_check_generation=migration.sync_generation if cutting_over else None,
+                home_synced=[home.sync_jobs.final] if home and home.sync_jobs.final else [],
+                serve_domain=migration.source is None or cutting_over,
                 install_gateway_crds=name == min(config.hubs),
             ),
             opts=cloud_opts,

@@ -1,6 +1,6 @@
 """BinderHub as a feature of a hub: image building next to JupyterHub, not a separate deployment."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -9,9 +9,9 @@ import pulumi_random as random
 from components.cluster import Cluster
 from components.cluster.base import ImageRegistry
 from components.labels import labels
-from infra.config.hubs import PublicBinder
 
 from . import push_credentials as push
+from .args import PublicBinder
 from .charts import BINDERHUB_SERVICE, RELEASE, SERVICE_NAME
 from .values import binderhub_values, hub_service, launchable_images, public_hub_service, public_hub_values
 
@@ -26,6 +26,8 @@ class BinderHubArgs:
     # Set on a public binder: its limits, and where builds run if not beside users.
     public: PublicBinder | None = None
     build_selector: dict[str, str] | None = None
+    # Groups of the hub whose members may build (and launch); empty: every user.
+    builders: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class BinderService:
     image_pattern: pulumi.Output[str]
     # Merged over the hub's values; a public binder's hub is a different hub (values.public_hub_values).
     hub_values: dict
+    # Only members of these hub groups may reach the binder; empty: every user.
+    builders: tuple[str, ...] = ()
 
 
 class BinderHub(pulumi.ComponentResource):
@@ -75,6 +79,7 @@ class BinderHub(pulumi.ComponentResource):
                          else hub_service(domain=args.domain, api_token=api_token)),
             image_pattern=image_pattern,
             hub_values=public_hub_values(limits=public, image_pattern=image_pattern) if public else {},
+            builders=tuple(args.builders),
         )
         self.register_outputs({"image_prefix": self.image_prefix})
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from components.cluster.node_roles import hub_selector, tolerations
 from components.z2jh import HUB_API
-from infra.config.hubs import PublicBinder
 
+from .args import PublicBinder
 from .charts import OAUTH_CLIENT_ID, SERVICE_NAME, SERVICE_PREFIX, SERVICE_URL
 
 

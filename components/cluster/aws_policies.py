@@ -2,8 +2,7 @@
 
 import json
 
-from infra.config import NodePool
-
+from .args import NodePool
 from .node_roles import node_labels, node_taints
 
 

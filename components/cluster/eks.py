@@ -8,9 +8,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from infra.config import AwsCloud, ClusterConfig, NodePool
-
 from . import aws_names
+from .args import AwsCloud, ClusterConfig, NodePool
 from .aws_policies import autoscaler_policy, autoscaler_tags, ecr_lifecycle_policy, ecr_push_policy, irsa_trust_policy, scratch_bucket_policy, service_trust_policy
 from .base import DNS_TTL, IMAGE_RETENTION_DAYS, Cluster, ImageRegistry, PublicAddress, ScratchBucket
 from .kubeconfig import eks_exec, exec_kubeconfig

@@ -6,12 +6,11 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from infra.config import ClusterConfig, GcpCloud, NodePool
-from infra.config.maintenance import Maintenance
-
 from . import gcp_names
+from .args import ClusterConfig, GcpCloud, NodePool
 from .base import DNS_TTL, IMAGE_RETENTION_DAYS, Cluster, ImageRegistry, PublicAddress, ScratchBucket
 from .kubeconfig import exec_kubeconfig, gke_exec
+from .maintenance import Maintenance
 from .node_roles import node_labels, node_taints, shaped_name
 
 _GKE_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import CreditsConfig
-from infra.config.ci import CiConfig
-
+from .args import CiConfig, CreditsConfig
 from .aws_ci import declare_ci
 from .base import CreditProject, budget_thresholds
 

@@ -12,7 +12,8 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from infra.config.ci import CiConfig
+from .args import CiConfig
+
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"

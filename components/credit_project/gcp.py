@@ -7,9 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import CreditsConfig
-from infra.config.ci import CiConfig
-
+from .args import CiConfig, CreditsConfig
 from .base import CreditProject, budget_thresholds
 from .gcp_ci import declare_ci
 

@@ -13,7 +13,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.cluster import gcp_names
-from infra.config.ci import CiConfig
+
+from .args import CiConfig
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 # Claims of GitHub's token (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#understanding-the-oidc-token):

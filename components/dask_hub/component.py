@@ -11,9 +11,9 @@ from components.cluster import Cluster
 from components.cluster.base import DNS_TTL
 from components.helm import Chart
 from components.labels import labels
-from infra.config import HubConfig
-from infra.config.machines import Machine
+from components.sizing import Allocatable
 
+from .args import DaskHubConfig
 from .charts import DASK_GATEWAY, JUPYTERHUB, HubReleases
 from .gateway_values import gateway_values
 from .health_job import DEADLINE, SCRIPT, render_health_job
@@ -25,15 +25,23 @@ USER_SERVICE_ACCOUNT = "user"
 
 @dataclass(frozen=True, kw_only=True)
 class DaskHubArgs:
-    hub: HubConfig
+    hub: DaskHubConfig
     namespace: pulumi.Input[str]
     cluster: Cluster
+    # singleuser values that mount the hub's home storage (NFSHome.singleuser_values)
     home_values: dict
-    worker_machine: Machine
+    # What one dask worker may request at most: a worker node's allocatable (components/sizing.py).
+    worker_room: Allocatable
     client_secret: pulumi.Input[str]
+    # The user node pools profiles may name.
     pool_names: list[str]
-    home_synced: list[pulumi.Resource] = field(default_factory=list)
     binder: BinderService | None = None
+    # While users move from an old hub at the same domain: the cutover checks this hub
+    # (a health-check Job of this generation, after `home_synced`) before DNS points at it.
+    health_check_generation: int | None = None
+    home_synced: list[pulumi.Resource] = field(default_factory=list)
+    # False while the domain still serves an old hub (a migration before cutover): no DNS record yet.
+    serve_domain: bool = True
     # The gateway chart's CRDs (in its crds/) are cluster-wide: one hub per cluster
     # installs them, the others skip them rather than silently lean on its copy.
     install_gateway_crds: bool = True
@@ -89,7 +97,7 @@ class DaskHub(pulumi.ComponentResource):
         self.gateway = self._release(
             f"{name}-dask-gateway", releases.gateway, DASK_GATEWAY, args.namespace,
             gateway_values(hub, api_token=secrets.gateway_token, service_account=USER_SERVICE_ACCOUNT,
-                           worker_machine=args.worker_machine, scratch_url=scratch.url if scratch else None,
+                           worker_room=args.worker_room, scratch_url=scratch.url if scratch else None,
                            binder_pattern=args.binder.image_pattern if args.binder else None),
             depends, skip_crds=not args.install_gateway_crds,
         )
@@ -98,13 +106,12 @@ class DaskHub(pulumi.ComponentResource):
                                ("worker", worker_policy(releases, args.namespace))):
             k8s.networking.v1.NetworkPolicy(f"{name}-dask-{role}-policy", **manifest, opts=on_cluster)
 
-        cutting_over = hub.migration.phase in ("cutover", "decommission")
         self.health_check = (
-            self._health_check(name, args, releases, secrets.health_check_token) if cutting_over else None
+            self._health_check(name, args, releases, secrets.health_check_token)
+            if args.health_check_generation is not None else None
         )
-        # A migrating hub's domain still serves the old hub until cutover has checked the new one.
         self.dns_record = None
-        if hub.dns.mode == "cloud" and (hub.migration.source is None or cutting_over):
+        if hub.dns.mode == "cloud" and args.serve_domain:
             self.dns_record = cluster.dns_record(
                 name, zone=hub.dns.zone, domain=hub.domain, address=public,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.health_check or self.jupyterhub]),
@@ -133,7 +140,7 @@ class DaskHub(pulumi.ComponentResource):
             string_data={"token": token}, opts=on_cluster,
         )
         manifest = render_health_job(
-            name=f"health-check-{args.hub.migration.sync_generation}", namespace=name,
+            name=f"health-check-{args.health_check_generation}", namespace=name,
             image=args.hub.image.ref, configmap="health-check", token_secret="health-check",
             user=HEALTH_CHECK_USER, labels=job_labels, gateway_proxy=releases.gateway_proxy,
         )

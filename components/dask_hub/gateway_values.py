@@ -5,10 +5,10 @@ import math
 import pulumi
 
 from components.cluster.node_roles import dask_selector, hub_selector, tolerations
-from components.sizing import Machine, machine_allocatable
+from components.sizing import Allocatable
 from components.z2jh import HUB_API
-from infra.config import HubConfig
 
+from .args import DaskHubConfig
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME
 from .gateway_limits import user_limits_config
 
@@ -59,7 +59,7 @@ c.Backend.cluster_options = Options(
 '''
 
 
-def offered_images(hub: HubConfig, binder_pattern: str | None = None) -> tuple[list[str], list[str]]:
+def offered_images(hub: DaskHubConfig, binder_pattern: str | None = None) -> tuple[list[str], list[str]]:
     """Images a notebook of this hub may run: exact references, and the patterns of
     the profiles' typed-in images and of the hub's binder (images.py offers the same)."""
     images = sorted({hub.image.ref, *(choice.ref for choice in hub.images.values())})
@@ -67,9 +67,10 @@ def offered_images(hub: HubConfig, binder_pattern: str | None = None) -> tuple[l
     return images, patterns + ([binder_pattern] if binder_pattern is not None else [])
 
 
-def cluster_options_config(hub: HubConfig, worker_machine: Machine, binder_pattern: str | None = None) -> str:
-    # The largest worker a worker node can take, rounded down so it still fits.
-    room = machine_allocatable(worker_machine)
+def cluster_options_config(hub: DaskHubConfig, worker_room: Allocatable, binder_pattern: str | None = None) -> str:
+    """`worker_room`: what a pod can request on an empty worker node (components/sizing.py);
+    the largest worker is that, rounded down so it still fits."""
+    room = worker_room
     max_cores = math.floor(room.cpu * 10) / 10
     max_memory = math.floor(room.memory_gib * 10) / 10
     images, patterns = offered_images(hub, binder_pattern)
@@ -94,13 +95,13 @@ def _pod_config(role: str, service_account: str, tolerate: str) -> dict:
 
 
 def gateway_values(
-    hub: HubConfig, *, api_token, service_account: str, worker_machine: Machine, scratch_url=None,
+    hub: DaskHubConfig, *, api_token, service_account: str, worker_room: Allocatable, scratch_url=None,
     binder_pattern: pulumi.Input[str] | None = None,
 ) -> dict:
     """`scratch_url`: the hub's scratch bucket, if it has one; placed on the gateway pod for the options handler.
     `binder_pattern`: the images the hub's binder builds, when it has one."""
-    options = (cluster_options_config(hub, worker_machine) if binder_pattern is None else
-               pulumi.Output.from_input(binder_pattern).apply(lambda p: cluster_options_config(hub, worker_machine, p)))
+    options = (cluster_options_config(hub, worker_room) if binder_pattern is None else
+               pulumi.Output.from_input(binder_pattern).apply(lambda p: cluster_options_config(hub, worker_room, p)))
     core = {"nodeSelector": hub_selector("core")}
     limits = hub.dask
     return {

@@ -6,7 +6,7 @@ Kubernetes is touched. Membership is recomputed at every login.
 
 import json
 
-from infra.config import HubConfig
+from .args import DaskHubConfig
 
 # Runs inside the hub's config (z2jh hub.extraConfig), after z2jh has set
 # c.KubeSpawner.profile_list from singleuser.profileList.
@@ -43,7 +43,7 @@ c.KubeSpawner.profile_list = profiles_for
 '''
 
 
-def groups_extra_config(hub: HubConfig) -> str:
+def groups_extra_config(hub: DaskHubConfig) -> str:
     groups = {name: {"github_teams": sorted(g.github_teams), "members": sorted(g.members)}
               for name, g in sorted(hub.groups.items())}
     restricted = {slug: sorted(p.groups) for slug, p in hub.profiles.items() if p.groups}
@@ -52,7 +52,7 @@ def groups_extra_config(hub: HubConfig) -> str:
     )
 
 
-def group_roles(hub: HubConfig) -> dict:
+def group_roles(hub: DaskHubConfig) -> dict:
     """One role per group that grants extra scopes (z2jh hub.loadRoles entries)."""
     return {
         f"group-{name}": {"name": f"group-{name}", "groups": [name], "scopes": sorted(g.scopes)}
@@ -61,7 +61,7 @@ def group_roles(hub: HubConfig) -> dict:
     }
 
 
-def sharing_role(hub: HubConfig) -> dict:
+def sharing_role(hub: DaskHubConfig) -> dict:
     """Members of the sharing groups may share their own servers with users or groups
     (JupyterHub 5's `shares` scope, filtered to their own servers), and look up whom to share with."""
     if not hub.sharing.groups:
@@ -72,7 +72,7 @@ def sharing_role(hub: HubConfig) -> dict:
     }}
 
 
-def authenticator_group_config(hub: HubConfig) -> dict:
+def authenticator_group_config(hub: DaskHubConfig) -> dict:
     """GitHubOAuthenticator settings that turn team membership into JupyterHub groups."""
     return {
         "populate_teams_in_auth_state": True,

@@ -6,7 +6,7 @@ or custom hub image is needed; the wording reaches it as template variables.
 
 from pathlib import Path
 
-from infra.config.experience import HubPage
+from .experience import HubPage
 
 TEMPLATE = Path(__file__).with_name("templates") / "login.html"
 TEMPLATE_DIR = "/usr/local/etc/jupyterhub/templates"

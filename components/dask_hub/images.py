@@ -6,8 +6,7 @@ notebook's own image ({JUPYTER_IMAGE_SPEC}), which KubeSpawner sets from it.
 
 import pulumi
 
-from infra.config import HubConfig
-from infra.config.hubs import Profile
+from .args import DaskHubConfig, Profile
 
 
 def _choice(display_name: str, ref: str, default: bool = False) -> dict:
@@ -23,7 +22,7 @@ def _typed_in_pattern(binder_pattern: pulumi.Input[str] | None, other: str | Non
     return binder_pattern if binder_pattern is not None else other
 
 
-def image_option(hub: HubConfig, profile: Profile, binder_pattern: pulumi.Input[str] | None) -> dict | None:
+def image_option(hub: DaskHubConfig, profile: Profile, binder_pattern: pulumi.Input[str] | None) -> dict | None:
     """KubeSpawner `profile_options.image` for one profile, or None when it has a single image."""
     offered = hub.images if profile.images is None else {k: hub.images[k] for k in profile.images}
     choices = {"default": _choice(hub.image.ref, hub.image.ref, default=True)}

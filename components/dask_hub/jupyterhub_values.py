@@ -6,10 +6,9 @@ import pulumi
 
 from components.binder_hub import BinderService
 from components.binder_hub.values import overlay
-from infra.config import HubConfig
-
 from components.z2jh import PROXY_HTTP
 
+from .args import DaskHubConfig
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME, HubReleases
 from .groups import authenticator_group_config, group_roles, groups_extra_config, sharing_role
 from .healthcheck import health_check_role
@@ -49,7 +48,7 @@ class HubSecrets:
 
 
 def profile_list(
-    hub: HubConfig, pool_selectors: dict[str, dict[str, str]], binder_pattern: pulumi.Input[str] | None = None
+    hub: DaskHubConfig, pool_selectors: dict[str, dict[str, str]], binder_pattern: pulumi.Input[str] | None = None
 ) -> list[dict]:
     profiles = []
     # Smallest first: the engine hands object config over with its keys sorted by
@@ -104,17 +103,17 @@ def service_access(service: str) -> str:
     return f"access:services!service={service}"
 
 
-def binder_builders_role(binder: BinderService | None, builders: list[str]) -> dict:
-    """Only these groups reach binder, so only they may build. Servers' tokens still list the
+def binder_builders_role(binder: BinderService | None) -> dict:
+    """Only the binder's builders groups reach it, so only they may build. Servers' tokens still list the
     scope (server_token_scopes): JupyterHub cuts a token's scopes to its owner's, so others' lose it."""
-    if binder is None or not builders:
+    if binder is None or not binder.builders:
         return {}
-    return {"binder-builders": {"name": "binder-builders", "groups": sorted(builders),
+    return {"binder-builders": {"name": "binder-builders", "groups": sorted(binder.builders),
                                 "scopes": [service_access(binder.name)]}}
 
 
 def jupyterhub_values(
-    hub: HubConfig,
+    hub: DaskHubConfig,
     *,
     releases: HubReleases,
     secrets: HubSecrets,
@@ -136,7 +135,7 @@ def jupyterhub_values(
         **({"shared-directory": writers_hook(hub.shared_directory.writers)} if hub.shared_directory.enabled else {}),
     }
     user_services = [GATEWAY_SERVICE_NAME, *([binder.name] if binder else [])]
-    everyones_services = [s for s in user_services if not (binder and s == binder.name and hub.binder.builders)]
+    everyones_services = [s for s in user_services if not (binder and s == binder.name and binder.builders)]
     singleuser = {
         "image": {"name": hub.image.name, "tag": hub.image.tag},
         "defaultUrl": "/lab",
@@ -198,7 +197,7 @@ def jupyterhub_values(
             # Users may reach the gateway (and binder, unless only its builders may); JupyterHub's default user role is `self` alone.
             "loadRoles": {
                 "user": {"scopes": ["self", *(service_access(s) for s in everyones_services)]},
-                **binder_builders_role(binder, hub.binder.builders),
+                **binder_builders_role(binder),
                 health_role["name"]: health_role,
                 **group_roles(hub),
                 **sharing_role(hub),

@@ -8,9 +8,8 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.labels import labels
-from infra.config.migration import LegacyResources, Phase
-
 from . import export
+from .args import LegacyResources, Phase
 from .network import declare_path
 
 # Inputs of adopted resources that we don't model: the old values stay as they are.
@@ -32,7 +31,7 @@ def _region(location: str) -> str:
 @dataclass(frozen=True)
 class LegacyGcpArgs:
     legacy: LegacyResources
-    stage: Phase  # the least advanced phase of the hubs using it (infra.config.migration.legacy_stage)
+    stage: Phase  # the least advanced phase of the hubs using it (the stack's legacy_stage)
     home_deletable: bool
     export: bool  # a hub reads its homes through the rsync export
     new_network: pulumi.Input[str] | None = None

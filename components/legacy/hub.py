@@ -5,14 +5,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra.config.migration import Migration
-
 DEPLOYMENTS = ("hub", "proxy")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LegacyHubArgs:
-    migration: Migration
+    namespace: str
+    kubeconfig: pulumi.Input[str] | None  # of the old cluster; needed when replicas is set
+    # 0 stops the old hub (cutover), 1 starts it again (a rolled-back cutover); None leaves it alone.
+    replicas: int | None
 
 
 class LegacyHub(pulumi.ComponentResource):
@@ -20,13 +21,12 @@ class LegacyHub(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LegacyHubArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pangeo:index:LegacyHub", name, None, opts)
-        legacy = args.migration.legacy_hub
-        replicas = args.migration.old_hub_replicas()
+        replicas = args.replicas
         self.patches: list[k8s.apps.v1.DeploymentPatch] = []
         if replicas is not None:
             provider = k8s.Provider(
                 f"{name}-legacy-k8s",
-                kubeconfig=pulumi.Output.secret(legacy.kubeconfig.get_secret_value()),
+                kubeconfig=pulumi.Output.secret(args.kubeconfig),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.patches = [
@@ -34,7 +34,7 @@ class LegacyHub(pulumi.ComponentResource):
                     f"{name}-legacy-{deployment}",
                     metadata={
                         "name": deployment,
-                        "namespace": legacy.namespace,
+                        "namespace": args.namespace,
                         # Take the replicas field from whoever manages it (helm) for this apply.
                         "annotations": {"pulumi.com/patchForce": "true"},
                     },

@@ -19,7 +19,8 @@ import pulumi_kubernetes as k8s
 
 from components.cluster.node_roles import hub_selector
 from components.labels import PART_OF
-from infra.config.hubs import HomeBackups
+
+from .args import HomeBackups
 
 IMAGE = "docker.io/library/python:3.11-slim"
 NAME = "home-backup"  # the CronJob, its ConfigMap and service account, in the hub's namespace

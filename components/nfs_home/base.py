@@ -6,8 +6,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.labels import PART_OF
-from infra.config import HubConfig
 
+from .args import HomeMigration
 from .migration import declare_sync_jobs
 from .volumes import persistent_volume, persistent_volume_claim, singleuser_home_values
 
@@ -20,9 +20,10 @@ USER_DATA = pulumi.ResourceOptions(protect=True, retain_on_delete=True)
 class HomeArgs:
     """What every home storage variant needs from the hub and its cluster."""
 
-    hub: HubConfig
     namespace: pulumi.Input[str]
     k8s_provider: k8s.Provider
+    # The copy of an old deployment's homes into this one, if the hub moves from one.
+    migration: HomeMigration = HomeMigration()
     legacy_stopped: list[pulumi.Resource] = field(default_factory=list)
     # rsync:// export of the old homes (components/legacy/export.py) when they are
     # not on an NFS server this cluster can mount, and what must exist before it answers
@@ -38,9 +39,11 @@ class NFSHome(pulumi.ComponentResource):
     singleuser_values: dict
 
     def _mount(self, name: str, args: HomeArgs, *, server, path: str, mount_options: list[str], storage) -> None:
-        """Binds the export to the hub's namespace, then registers the outputs."""
+        """Binds the export to the hub's namespace, then registers the outputs. `storage`: the
+        cloud resource serving it, if this program declares one."""
         labels = {**PART_OF, "pangeo.io/hub": name}
-        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[storage])
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
+                                            depends_on=[storage] if storage is not None else [])
         volume = k8s.core.v1.PersistentVolume(
             f"{name}-home-pv", **persistent_volume(f"{name}-home-nfs", server, path, mount_options, labels), opts=on_cluster
         )
@@ -51,8 +54,8 @@ class NFSHome(pulumi.ComponentResource):
         )
         # Jobs run in the hub's namespace, which is named after the hub.
         self.sync_jobs = declare_sync_jobs(
-            self, name, name, args.hub.migration, args.k8s_provider, claim, args.legacy_stopped,
-            source_url=args.source_url if args.hub.migration.uses_legacy else None, source_ready=args.source_ready,
+            self, name, name, args.migration, args.k8s_provider, claim, args.legacy_stopped,
+            source_url=args.source_url if args.migration.uses_legacy else None, source_ready=args.source_ready,
         )
         self.server = pulumi.Output.from_input(server)
         self.claim_name = claim.metadata.name

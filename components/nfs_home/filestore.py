@@ -7,6 +7,7 @@ import pulumi_gcp as gcp
 
 from components.cluster.gke import GkeCluster
 
+from .args import Home
 from .backups import declare_backups
 from .base import USER_DATA, HomeArgs, NFSHome
 
@@ -15,6 +16,7 @@ SHARE = "homes"
 
 @dataclass(frozen=True, kw_only=True)
 class FilestoreHomeArgs(HomeArgs):
+    home: Home
     cluster: GkeCluster
     zone: str
 
@@ -25,7 +27,7 @@ class FilestoreHome(NFSHome):
 
     def __init__(self, name: str, args: FilestoreHomeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pangeo:index:FilestoreHome", name, None, opts)
-        home = args.hub.home
+        home = args.home
         self.instance = gcp.filestore.Instance(
             f"{name}-filestore",
             name=f"{name}-home",

@@ -6,8 +6,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.labels import labels
-from infra.config.migration import Migration
 
+from .args import HomeMigration
 from .sync_job import read_script, render_script_configmap, render_sync_job
 from .volumes import CLAIM_NAME
 
@@ -23,7 +23,7 @@ class SyncJobs(NamedTuple):
 
 
 def declare_sync_jobs(
-    parent: pulumi.Resource, name: str, namespace: str, migration: Migration, provider: k8s.Provider,
+    parent: pulumi.Resource, name: str, namespace: str, migration: HomeMigration, provider: k8s.Provider,
     claim: k8s.core.v1.PersistentVolumeClaim, legacy_stopped: list[pulumi.Resource],
     source_url: str | None = None, source_ready: list[pulumi.Resource] | None = None,
 ) -> SyncJobs:
@@ -38,8 +38,8 @@ def declare_sync_jobs(
     if phase == "none":
         return SyncJobs(None, None)
     job_labels = labels("home-sync")
-    # here, not at the top: infra.migrate.usernames reads this package's volumes.HOME_SUBPATH
-    from infra.migrate.usernames import expected_homes, read_lines, read_map
+    # Imported on use: it loads JupyterHub and KubeSpawner, which only a migrating hub needs.
+    from .usernames import expected_homes, read_lines, read_map
 
     user_map = expect = None
     if source.map:

@@ -7,7 +7,7 @@ NOMINAL_SIZE = "1Ti"
 OWNERSHIP_FIX_IMAGE = "docker.io/library/busybox:1.37.0"
 JOVYAN = 1000
 # Each user's home inside the share.  KubeSpawner 7 expands `{username}` with its
-# default "safe" slug scheme; infra/migrate/usernames.py maps old homes to the
+# default "safe" slug scheme; usernames.py maps old homes to the
 # same expansion, so a copied home lands where the hub mounts it.
 HOME_SUBPATH = "{username}"
 

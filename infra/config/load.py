@@ -7,6 +7,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from components.fields import problem_lines
+
 from .stack import StackConfig
 
 NAMESPACE = "pangeo-hubs"
@@ -73,46 +75,7 @@ def _decode(value: Any) -> Any:
 
 
 def format_problems(error: ValidationError) -> list[str]:
-    lines: list[str] = []
-    for item in error.errors(include_url=False):
-        # A bad mapping key is reported at the key itself.
-        loc = tuple(part for part in _strip_union_tags(item["loc"]) if part != "[key]")
-        for rel, message in _messages(item):
-            path = ".".join(str(part) for part in (*loc, *rel) if part != "")
-            line = f"{NAMESPACE}:{path}: {message}"
-            if line not in lines:
-                lines.append(line)
-    return lines
-
-
-def _strip_union_tags(loc: tuple) -> tuple:
-    for prefix, tags in _UNION_TAGS.items():
-        n = len(prefix)
-        if loc[:n] == prefix and len(loc) > n and loc[n] in tags:
-            return loc[:n] + loc[n + 1 :]
-    return loc
-
-
-def _messages(item: dict) -> list[tuple[tuple, str]]:
-    kind = item["type"]
-    if kind == "cross_field":
-        return [(tuple(rel.split(".")), message) for rel, message in item["ctx"]["problems"]]
-    if kind == "missing":
-        return [((), "required key is missing")]
-    if kind == "extra_forbidden":
-        return [((), "unknown key")]
-    if kind == "union_tag_not_found":
-        discriminator = item["ctx"]["discriminator"].strip("'")
-        return [((discriminator,), "required key is missing")]
-    if kind == "union_tag_invalid":
-        discriminator = item["ctx"]["discriminator"].strip("'")
-        return [((discriminator,), f"must be one of {item['ctx']['expected_tags']}, got {item['ctx']['tag']!r}")]
-    message = item["msg"].removeprefix("Value error, ")
-    message = message[:1].lower() + message[1:]
-    got = item.get("input")
-    if not isinstance(got, (dict, list)) and repr(got) not in message:
-        message += f", got {got!r}"
-    return [((), message)]
+    return problem_lines(error, NAMESPACE, _UNION_TAGS)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -149,8 +112,8 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     return dict(document.get("config") or {})
 
 
-def set_key(values: dict[str, Any], assignment: str) -> dict[str, Any]:
-    """Apply `a.b.c=VALUE` (VALUE parsed as YAML) under the namespace; returns a new map."""
+def set_key(values: dict[str, Any], assignment: str, namespace: str = NAMESPACE) -> dict[str, Any]:
+    """Apply `a.b.c=VALUE` (VALUE parsed as YAML) under `namespace`; returns a new map."""
     dotted, sep, raw = assignment.partition("=")
     parts = dotted.split(".")
     if not sep or not all(parts):
@@ -160,7 +123,7 @@ def set_key(values: dict[str, Any], assignment: str) -> dict[str, Any]:
     except yaml.YAMLError:
         raise ConfigError([f"--set {assignment!r}: value is not valid YAML"]) from None
     result = json.loads(json.dumps(values, default=str))
-    key = f"{NAMESPACE}:{parts[0]}"
+    key = f"{namespace}:{parts[0]}"
     if len(parts) == 1:
         result[key] = value
         return result

@@ -1,18 +1,23 @@
 """The root of the stack config: everything under the `pangeo-hubs:` namespace."""
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from components.cluster import aws_names, gcp_names
-
-from components.sizing import allocatable
+from components.cluster.args import AWS_MIN_VPC_PREFIX, Cloud, ClusterConfig, GcpCloud
+from components.dask_hub.args import fit_problems
+from components.credit_project.args import CreditsConfig
+from components.fields import Base, name_rule, reject
+from components.legacy.args import LegacyResources
+from components.sizing import MACHINES, allocatable
 
 from .ci import StackCi
-from .cluster import AWS_MIN_VPC_PREFIX, Cloud, ClusterConfig, GcpCloud
-from .credits import CreditsConfig
 from .hubs import HOME_TIERS, HubConfig
-from .machines import MACHINES
-from .migration import LegacyResources, legacy_stage, transition_problems
-from .types import Base, HubKey, reject
+from .migration import legacy_stage, transition_problems
+
+# Hub names feed cloud names with tight limits (GCP service account ids: 30 characters).
+HubKey = Annotated[str, name_rule(20)]
 
 
 class StackConfig(Base):
@@ -181,14 +186,7 @@ class StackConfig(Base):
                 continue
             # The pool's machine, less what the kubelet keeps and every DaemonSet requests (components/sizing.py).
             room = allocatable(self.provider, pool.machine_type)
-            too_big = []
-            if profile.cpu > room.cpu:
-                too_big.append(("cpu", f"{profile.cpu:g} CPU", f"{room.cpu:.2f} CPU"))
-            if profile.memory_gb > room.memory_gib:
-                too_big.append(("memory_gb", f"{profile.memory_gb:g} GiB", f"{room.memory_gib:.1f} GiB"))
-            problems += [(f"{where}.{field}", f"{asked} does not fit on {pool.machine_type} "
-                                              f"(allocatable after system and hub DaemonSets: {has})")
-                         for field, asked, has in too_big]
+            problems += [(f"{where}.{field}", problem) for field, problem in fit_problems(profile, room, pool.machine_type)]
         return problems
 
     def _legacy_problems(self) -> list[tuple[str, str]]:

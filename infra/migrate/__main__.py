@@ -11,7 +11,7 @@ problem, when a name cannot be mapped or two old homes would land in one.
 import argparse
 import sys
 
-from .usernames import SCHEMES, build_map, expected_homes
+from components.nfs_home.usernames import SCHEMES, build_map, expected_homes
 
 
 def _lines(stream) -> list[str]:

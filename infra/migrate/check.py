@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 
+from components.nfs_home.usernames import map_problems
 from infra.config.migration import legacy_stage
 
-from .usernames import map_problems
 from .route import RSYNC_PORT, Firewall, Network, Topology, route_problems
 
 NEW, OLD, FILESTORE = "new-vpc", "old-vpc", "old-filestore"

@@ -7,8 +7,8 @@ import pytest
 from traitlets.config import Config
 
 from components.dask_hub.gateway_values import cluster_options_config
+from components.sizing import allocatable
 from infra.config import parse_stack_config, read_stack_file
-from infra.config.machines import MACHINES
 
 REPO = Path(__file__).resolve().parents[2]
 BINDER = r"^us-central1-docker\.pkg\.dev/pangeo-hubs-gcp/staging-binder/[a-z0-9-]+:[a-z0-9]+$"
@@ -22,7 +22,7 @@ class User:
 def options():
     config = parse_stack_config(read_stack_file(REPO / "Pulumi.gcp.yaml"))
     c = Config()
-    exec(cluster_options_config(config.hubs["staging"], MACHINES["gcp"]["n2-highmem-16"], BINDER), {"c": c})
+    exec(cluster_options_config(config.hubs["staging"], allocatable("gcp", "n2-highmem-16"), BINDER), {"c": c})
     return config.hubs["staging"], c.Backend.cluster_options
 
 

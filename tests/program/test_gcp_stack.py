@@ -34,7 +34,7 @@ def test_gke_upgrades_only_at_weekends_in_new_york(gcp_plan):
 
 
 def test_a_window_that_crosses_midnight_in_utc_moves_its_days():
-    from infra.config.maintenance import Maintenance
+    from components.cluster.maintenance import Maintenance
 
     window = Maintenance(time_zone="America/Los_Angeles", days=["FR"], start_hour=20, hours=12).recurring_window()
     assert window == {"start_time": "2024-01-06T04:00:00Z", "end_time": "2024-01-06T16:00:00Z",

@@ -35,7 +35,8 @@ def staging_values(*edits: str) -> dict:
     config = parse_stack_config(values)
     selectors = {pool: {"cloud.google.com/gke-nodepool": pool} for pool in config.cluster.node_pools}
     binder = BinderService(name="binder", hub_service=hub_service(domain=DOMAIN, api_token="binder-token"),
-                           image_pattern=launchable_images(PREFIX), hub_values={})
+                           image_pattern=launchable_images(PREFIX), hub_values={},
+                           builders=tuple(config.hubs["staging"].binder.builders))
     return jupyterhub_values(
         config.hubs["staging"], releases=HubReleases("staging"), secrets=HubSecrets(*"abcdef"), pool_selectors=selectors,
         home=singleuser_home_values("home-nfs"), scratch_prefix=None, service_account="user", proxy_service={}, binder=binder,

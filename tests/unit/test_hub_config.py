@@ -18,7 +18,7 @@ from components.dask_hub.charts import HubReleases
 from components.dask_hub.gateway_values import SCRATCH_ENV, gateway_values
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
 from infra.config import parse_stack_config, read_stack_file
-from infra.config.machines import MACHINES
+from components.sizing import allocatable
 
 REPO = Path(__file__).resolve().parents[2]
 SECRETS = HubSecrets(*(f"s3cr3t-{i}" for i in range(6)))
@@ -102,7 +102,7 @@ def test_idle_culler_uses_the_hub_timeout(hub_values):
 @pytest.fixture(scope="module")
 def cluster_options(config):
     values = gateway_values(config.hubs["prod"], api_token="t", service_account="user",
-                            worker_machine=MACHINES["gcp"]["n2-highmem-16"], scratch_url="gs://scratch")
+                            worker_room=allocatable("gcp", "n2-highmem-16"), scratch_url="gs://scratch")
     assert values["gateway"]["env"] == [{"name": SCRATCH_ENV, "value": "gs://scratch"}]
     c = Config()
     monkeypatch = pytest.MonkeyPatch()

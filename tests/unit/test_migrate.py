@@ -6,7 +6,7 @@ import pytest
 
 from infra.migrate.__main__ import main
 from infra.migrate.route import Firewall, Network, Topology, route_problems
-from infra.migrate.usernames import build_map, expected_homes, new_home, old_user
+from components.nfs_home.usernames import build_map, expected_homes, new_home, old_user
 
 N = ipaddress.IPv4Network
 PODS, OLD_NODES, FILESTORE = N("10.16.0.0/12"), N("10.128.0.0/20"), N("10.200.0.0/29")

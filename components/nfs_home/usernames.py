@@ -17,7 +17,7 @@ from jupyterhub.auth import Authenticator
 from kubespawner.slugs import escape_slug
 from kubespawner.spawner import KubeSpawner
 
-from components.nfs_home.volumes import HOME_SUBPATH
+from .volumes import HOME_SUBPATH
 
 SCHEMES = ("escapism-legacy",)
 

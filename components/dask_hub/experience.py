@@ -4,7 +4,8 @@ import re
 
 from pydantic import Field, model_validator
 
-from .types import Base, Key, reject
+from components.fields import Base, Key, reject
+
 
 class Image(Base):
     """A container image pinned by tag; `latest` would make rebuilds unreviewable."""

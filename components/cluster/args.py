@@ -1,19 +1,20 @@
-"""Where the hubs run: the cloud, the Kubernetes cluster and its node pools."""
+"""A Cluster's arguments: the cloud region, the Kubernetes cluster and its node pools."""
 
 import ipaddress
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
+from components.fields import Base, Key, reject
+
 from .maintenance import Maintenance
-from .types import Base, Key, reject
 
 # Region names: GCP's have one or two digits (europe-west10, me-central2;
 # https://cloud.google.com/compute/docs/regions-zones), AWS's one.
 GCP_REGION = r"^[a-z]+-[a-z]+[0-9]{1,2}$"
 AWS_REGION = r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$"
 # The EKS subnets are placed by the zone's letter, in eighths of the VPC range
-# (components/cluster/eks.py), so zones a to f.
+# (eks.py), so zones a to f.
 AWS_ZONE_LETTERS = "abcdef"
 # Six zone subnets and the public eighth, each needing room for pods (the VPC CNI
 # gives pods VPC addresses): /22 is the smallest VPC that holds them.

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .types import Base, Key, reject
+from components.fields import Base, Key, reject
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 Day = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
