@@ -1,4 +1,5 @@
 """python -m infra.plan STACK [--json] [--stack-file FILE] [--set KEY=VALUE ...] [--previous [HUB=]PHASE ...]
+python -m infra.plan STACK --project DIR [--json] [--set KEY=VALUE ...]
 python -m infra.plan diff STACK [--base REV] [--set KEY=VALUE ...] [--stack-file FILE] [--previous [HUB=]PHASE ...]"""
 
 import argparse
@@ -9,6 +10,7 @@ from infra.config import ConfigError
 
 from .diff import diff, to_markdown
 from .mocks import EngineRefusal
+from .project import plan_project
 from .render import to_json, to_tree
 from .run import plan
 
@@ -47,9 +49,17 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         parser = _parser("python -m infra.plan", "Plan a stack offline, under mocks.", "")
         parser.add_argument("--json", action="store_true", help="machine-readable plan")
+        parser.add_argument("--project", type=Path, metavar="DIR",
+                            help="plan the Pulumi program in DIR (e.g. examples/daskhub) with its Pulumi.STACK.yaml; "
+                                 "--set keys are in its own namespace")
         args = parser.parse_args(argv)
-        result = plan(args.stack, stack_file=args.stack_file, overrides=tuple(args.overrides),
-                      previous=tuple(args.previous))
+        if args.project is not None:
+            if args.stack_file or args.previous:
+                parser.error("--project takes only --set and --json")
+            result = plan_project(args.project, args.stack, tuple(args.overrides))
+        else:
+            result = plan(args.stack, stack_file=args.stack_file, overrides=tuple(args.overrides),
+                          previous=tuple(args.previous))
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

@@ -119,15 +119,20 @@ def previous_phases(values: dict[str, Any], previous: tuple[str, ...]) -> dict[s
 
 
 def _run(stack: str, values: dict[str, Any], state: dict | None = None) -> RecordingMonitor:
-    # Config reaches the program exactly as on `pulumi up`: through PULUMI_CONFIG.
+    with_config(values)
+    return run_program(program.main, stack=stack, state=state)
+
+
+def with_config(values: dict[str, Any]) -> None:
+    """Config reaches the program exactly as on `pulumi up`: through PULUMI_CONFIG."""
     os.environ["PULUMI_CONFIG"] = json.dumps(
         {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True) for k, v in values.items()}
     )
     pulumi.runtime.config.CONFIG.set({})
-    return run_program(program.main, stack=stack, state=state)
 
 
-def run_program(main: Callable[[], None], *, stack: str, state: dict | None = None) -> RecordingMonitor:
+def run_program(main: Callable[[], None], *, stack: str, state: dict | None = None,
+                project: str = PROJECT) -> RecordingMonitor:
     """Run `main` as the program of `stack` under the recording monitor; what it registered.
 
     Raises EngineRefusal where the engine would fail the update (mocks.RecordingMonitor).
@@ -141,7 +146,7 @@ def run_program(main: Callable[[], None], *, stack: str, state: dict | None = No
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        pulumi.runtime.set_mocks(mock, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+        pulumi.runtime.set_mocks(mock, project=project, stack=stack, preview=False, monitor=monitor)
         settings.ROOT.set(None)  # run_in_stack makes the root Stack itself, as on `pulumi up`
         loop.run_until_complete(runtime_stack.run_in_stack(main))
     except Exception:

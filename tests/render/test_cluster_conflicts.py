@@ -1,10 +1,10 @@
-"""Both full stacks, checked for what only shows when all hubs share one cluster."""
+"""Both full stacks and the example, checked for what only shows when all hubs share one cluster."""
 
 from functools import cache
 
 import pytest
 
-from .stack import STACKS, conflict_report, stack
+from .stack import RENDERED, conflict_report, stack
 
 CHECKS = ["cluster-scoped objects", "namespaced objects", "dask-gateway instances", "user-scheduler names",
           "in-cluster URLs"]
@@ -16,7 +16,7 @@ def _report(name: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("check", CHECKS)
-@pytest.mark.parametrize("stack_name", STACKS)
+@pytest.mark.parametrize("stack_name", RENDERED)
 def test_no_cluster_conflicts(stack_name, check, rendered_stack):
     s = rendered_stack(stack_name)
     unrendered = [f"{r.label}: {r.problems}" for r in s.rendered.values() if not r.manifests]

@@ -1,0 +1,77 @@
+"""A DaskHub of your own: JupyterHub and Dask Gateway with NFS homes, on a Kubernetes cluster you run.
+
+Everything comes from this project's config (Pulumi.dev.yaml); the stack's name
+names the hub and its namespace. docs/daskhub.md walks through it.
+"""
+
+import sys
+from pathlib import Path
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pydantic import ValidationError, model_validator
+
+# The components are imported from the pangeo-hubs checkout this example sits in.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from components.cluster.existing import ExistingCluster, ExistingClusterArgs, ExistingClusterConfig  # noqa: E402
+from components.dask_hub import DaskHub, DaskHubArgs  # noqa: E402
+from components.dask_hub.args import DaskHubConfig, fit_problems  # noqa: E402
+from components.fields import Base, problem_lines, reject  # noqa: E402
+from components.nfs_home.server import NfsExport, NfsServerHome, NfsServerHomeArgs  # noqa: E402
+
+
+class Config(Base):
+    cluster: ExistingClusterConfig
+    home: NfsExport
+    hub: DaskHubConfig
+
+    @model_validator(mode="after")
+    def _profiles_fit(self):
+        """Each profile names a user pool, and fits on an empty node of it."""
+        pools, problems = self.cluster.user_pools, []
+        for key, profile in self.hub.profiles.items():
+            where = f"hub.profiles.{key}"
+            if profile.node_pool not in pools:
+                problems.append((f"{where}.node_pool", f"must be one of cluster.user_pools ({', '.join(pools)})"))
+            else:
+                room = pools[profile.node_pool].room.allocatable
+                problems += [(f"{where}.{field}", problem)
+                             for field, problem in fit_problems(profile, room, f"pool {profile.node_pool!r}")]
+        # The cluster is yours, not a cloud's: nothing here makes buckets or DNS records.
+        if self.hub.scratch.enabled:
+            problems.append(("hub.scratch.enabled", "must be false: an existing cluster has no bucket to offer"))
+        if self.hub.dns.mode == "cloud":
+            problems.append(("hub.dns.mode", "must be external: an existing cluster has no DNS zone to write to"))
+        if self.hub.auth.github.client_secret is None:
+            problems.append(("hub.auth.github.client_secret",
+                             "secret is not set; run: pulumi config set --secret --path hub.auth.github.client_secret"))
+        reject(problems)
+        return self
+
+
+def read_config() -> Config:
+    config = pulumi.Config()
+    try:
+        return Config.model_validate({key: config.get_object(key) for key in Config.model_fields})
+    except ValidationError as error:  # one line per problem, no traceback
+        raise pulumi.RunError("\n".join(problem_lines(error, pulumi.get_project()))) from None
+
+
+config = read_config()
+name = pulumi.get_stack()
+cluster = ExistingCluster(name, ExistingClusterArgs(config=config.cluster))
+namespace = k8s.core.v1.Namespace(name, metadata={"name": name}, opts=pulumi.ResourceOptions(provider=cluster.provider))
+home = NfsServerHome(name, NfsServerHomeArgs(export=config.home, namespace=namespace.metadata.name,
+                                             k8s_provider=cluster.provider))
+hub = DaskHub(name, DaskHubArgs(
+    hub=config.hub,
+    namespace=namespace.metadata.name,
+    cluster=cluster,
+    home_values=home.singleuser_values,
+    worker_room=config.cluster.worker_room.allocatable,
+    client_secret=config.hub.auth.github.client_secret.get_secret_value(),
+    pool_names=list(config.cluster.user_pools),
+))
+pulumi.export("url", hub.url)
+pulumi.export("load_balancer_address", hub.load_balancer_address)
