@@ -143,6 +143,7 @@ def _stacks_module():
     (["policy/rules.py"], ["gcp", "aws-us-west-2"]),
     (["requirements.txt"], ["gcp", "aws-us-west-2"]),
     (["README.md", "tests/unit/test_docs.py", ".github/workflows/test.yml"], []),
+    (["examples/daskhub/__main__.py", "examples/daskhub/Pulumi.dev.yaml"], []),
 ])
 def test_stacks_for_changed_files(paths, stacks):
     assert _stacks_module().stacks_for(paths) == stacks
