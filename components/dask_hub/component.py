@@ -140,7 +140,7 @@ class DaskHub(pulumi.ComponentResource):
             string_data={"token": token}, opts=on_cluster,
         )
         manifest = render_health_job(
-            name=f"health-check-{args.health_check_generation}", namespace=name,
+            name=f"health-check-{args.health_check_generation}", namespace=args.namespace,
             image=args.hub.image.ref, configmap="health-check", token_secret="health-check",
             user=HEALTH_CHECK_USER, labels=job_labels, gateway_proxy=releases.gateway_proxy,
         )
