@@ -5,6 +5,7 @@ and the config checks the same names before anything is planned, so a name AWS
 would refuse is a config error naming the key that makes it, never a silent cut.
 """
 
+import ipaddress
 import re
 
 from .node_roles import shaped_name
@@ -20,6 +21,12 @@ NODE_GROUP = re.compile(r"^[0-9A-Za-z][A-Za-z0-9\-_]{0,62}$")
 # internal/create/naming.go, UniqueIdSuffixLength), so a prefix is at most 37
 # lowercase letters, digits, dots and dashes (aws_s3_bucket, bucket_prefix).
 BUCKET_PREFIX = re.compile(r"^[a-z0-9][-.a-z0-9]{0,36}$")
+# A whole bucket name, as the state bucket is given (same page): 3 to 63 of lowercase
+# letters, digits, dots and dashes, a letter or digit at each end, no `..`, `.-` or
+# `-.`, not an IP address, and none of the prefixes and suffixes S3 reserves.
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 # IAM role names are at most 64 characters of `[\w+=,.@-]`
 # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, and
 # API_CreateRole RoleName); Pulumi auto-names a role `<resource name>-<7 hex>`
@@ -118,3 +125,21 @@ def principal_problem(arn: str) -> str | None:
         return (f"{arn!r} is an STS session; an EKS access entry takes the IAM role's ARN "
                 "(arn:aws:iam::<account>:role/<name>)")
     return f"must be an IAM role or user ARN such as arn:aws:iam::123456789012:role/<name>, got {arn!r}"
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """Why `name` breaks the S3 general-purpose bucket naming rules, or None."""
+    if not 3 <= len(name) <= 63:
+        return f"bucket name must be 3-63 characters, got {len(name)}: {name!r}"
+    if not _BUCKET.match(name):
+        return f"bucket name must be lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, got {name!r}"
+    if ".." in name or ".-" in name or "-." in name:
+        return f"bucket name must not have adjacent periods or a period next to a hyphen, got {name!r}"
+    try:
+        ipaddress.IPv4Address(name)
+        return f"bucket name must not look like an IP address, got {name!r}"
+    except ValueError:
+        pass
+    if name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES):
+        return f"bucket name uses a prefix or suffix S3 reserves, got {name!r}"
+    return None

@@ -3,19 +3,16 @@
 Every step reads before it writes, so a second run changes nothing and says so.
 """
 
-import ipaddress
 import json
-import re
 from dataclasses import dataclass, field
 
 import boto3
 from botocore.exceptions import ClientError
 
+from components.cluster.aws_names import bucket_name_problem
+
 DEFAULT_ALIAS = "alias/pangeo-hubs-pulumi"
 DEFAULT_STACK = "aws-us-west-2"
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 _BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 
 
@@ -41,24 +38,6 @@ class BootstrapResult:
             f"pulumi login s3://{self.bucket}",
             f"pulumi stack init {self.stack} --secrets-provider 'awskms://{self.key_alias}?region={self.region}'",
         ]
-
-
-def bucket_name_problem(name: str) -> str | None:
-    """Why `name` breaks the S3 general-purpose bucket naming rules, or None."""
-    if not 3 <= len(name) <= 63:
-        return f"bucket name must be 3-63 characters, got {len(name)}: {name!r}"
-    if not _BUCKET.match(name):
-        return f"bucket name must be lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, got {name!r}"
-    if ".." in name or ".-" in name or "-." in name:
-        return f"bucket name must not have adjacent periods or a period next to a hyphen, got {name!r}"
-    try:
-        ipaddress.IPv4Address(name)
-        return f"bucket name must not look like an IP address, got {name!r}"
-    except ValueError:
-        pass
-    if name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES):
-        return f"bucket name uses a prefix or suffix S3 reserves, got {name!r}"
-    return None
 
 
 def state_bucket_policy(bucket: str) -> dict:

@@ -11,10 +11,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ValidationInfo
 
-from components.cluster import gcp_names
+from components.cluster import aws_names, gcp_names
 from components.credit_project.args import CiConfig
 from components.fields import reject
-from infra.bootstrap.aws import bucket_name_problem
 
 # A Cloud KMS key's resource name, as the `gcpkms://` secrets provider names it
 # (https://cloud.google.com/kms/docs/resource-hierarchy#retrieve_resource_id).
@@ -42,7 +41,7 @@ def ci_problems(ci: CiConfig, provider: str, cluster: str) -> list[tuple[str, st
         if problem := gcp_names.workload_identity_problem(gcp_names.ci_pool(cluster)):
             problems.append(("", f"with cluster.name {cluster!r} {problem}"))
     else:
-        if problem := bucket_name_problem(ci.state_bucket):
+        if problem := aws_names.bucket_name_problem(ci.state_bucket):
             problems.append(("state_bucket", problem))
         if not _AWS_KEY.match(ci.secrets_key):
             problems.append(("secrets_key", "must be a KMS key alias (alias/NAME, not alias/aws/...) or key ARN, "

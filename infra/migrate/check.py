@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 
-from components.nfs_home.usernames import map_problems
 from infra.config.migration import legacy_stage
 
 from .route import RSYNC_PORT, Firewall, Network, Topology, route_problems
@@ -36,8 +35,12 @@ def legacy_problems(config) -> list[tuple[str, str]]:
     problems = []
     if legacy and config.provider != "gcp":
         return [("legacy", "adopting an old deployment is only implemented on gcp")]
-    for name, m in migrations.items():
-        problems += [(f"hubs.{name}.migration.source.{k}", p) for k, p in map_problems(m.source)]
+    renamed = {name: m.source for name, m in migrations.items() if m.source is not None and m.source.map is not None}
+    if renamed:
+        # Imported on use: it loads KubeSpawner and JupyterHub, two seconds that only a renaming migration needs.
+        from components.nfs_home.usernames import map_problems
+        for name, source in renamed.items():
+            problems += [(f"hubs.{name}.migration.source.{k}", p) for k, p in map_problems(source)]
     users = [name for name, m in migrations.items() if m.uses_legacy]
     if users and legacy is None:
         return problems + [(f"hubs.{name}.migration.source.server",
