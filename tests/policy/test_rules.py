@@ -16,6 +16,8 @@ import pack
 import rules
 from components.cluster import node_roles
 from infra.plan import plan
+from infra.plan.project import plan_project
+from infra.plan.run import REPO
 
 RULES = {rule.name: rule for rule in rules.RULES}
 
@@ -232,3 +234,10 @@ def test_shipped_stack_breaks_only_the_known_rules(shipped):
 def test_shipped_stack_has_no_violations(shipped):
     _, found = shipped
     assert found == []
+
+
+def test_the_example_program_has_no_violations():
+    """examples/daskhub (docs/daskhub.md) is held to the same pack as the stacks; of its rules,
+    helm-chart-pinned applies to the example's two Releases."""
+    example = plan_project(REPO / "examples" / "daskhub", "dev", ("hub.auth.github.client_secret=offline-placeholder",))
+    assert example.resources and rules.violations(example.resources) == []
