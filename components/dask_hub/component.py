@@ -33,7 +33,7 @@ class DaskHubArgs:
     # What one dask worker may request at most: a worker node's allocatable (components/sizing.py).
     worker_room: Allocatable
     client_secret: pulumi.Input[str]
-    # The user node pools profiles may name.
+    # The node pools a profile may name: each gets its selector from the cluster.
     pool_names: list[str]
     binder: BinderService | None = None
     # While users move from an old hub at the same domain: the cutover checks this hub
