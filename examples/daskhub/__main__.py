@@ -51,9 +51,14 @@ class Config(Base):
 
 
 def read_config() -> Config:
-    config = pulumi.Config()
+    config, raw = pulumi.Config(), {}
+    for key in Config.model_fields:
+        try:
+            raw[key] = config.get_object(key)
+        except pulumi.ConfigTypeError:  # not JSON: the model says what it should be
+            raw[key] = config.get(key)
     try:
-        return Config.model_validate({key: config.get_object(key) for key in Config.model_fields})
+        return Config.model_validate(raw)
     except ValidationError as error:  # one line per problem, no traceback
         raise pulumi.RunError("\n".join(problem_lines(error, pulumi.get_project()))) from None
 

@@ -71,6 +71,8 @@ def test_a_reserved_address_is_claimed_by_the_proxy():
     (["hub.scratch.enabled=true", "hub.dns={mode: cloud, zone: example}"],
      ["my-daskhub:hub.scratch.enabled: must be false: an existing cluster has no bucket to offer",
       "my-daskhub:hub.dns.mode: must be external: an existing cluster has no DNS zone to write to"]),
+    (["cluster=oops"],
+     ["my-daskhub:cluster: input should be a valid dictionary or instance of ExistingClusterConfig, got 'oops'"]),
     (["cluster.worker_room.cpu=0", "home.path=homes", "hub.colour=blue"],
      ["my-daskhub:cluster.worker_room.cpu: input should be greater than 0",
       "my-daskhub:home.path: string should match pattern '^/', got 'homes'",
