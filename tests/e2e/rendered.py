@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from infra.plan import mocks, plan
+from infra.plan.project import plan_project
 from tests.charts import CHARTS, REPO, skip_unless_ci
 
 HELM_CANDIDATES = [REPO / ".venv" / "tools" / "helm", Path(sys.executable).parent.parent / "tools" / "helm"]
@@ -37,8 +38,13 @@ def chart_package(name, version):
     return path
 
 
+# A program of its own built from the components (docs/daskhub.md), and the secret its plan needs.
+EXAMPLE = "examples/daskhub"
+EXAMPLE_SECRET = "hub.auth.github.client_secret=e2e-example-secret"
+
+
 def plan_releases(stack):
-    """{(namespace, chart): Release inputs}, with secret values revealed."""
+    """{(namespace, chart): Release inputs}, with secret values revealed; `stack` is a stack or EXAMPLE."""
     scrub = mocks.scrub_secrets
     sig = mocks.rpc._special_sig_key, mocks.rpc._special_secret_sig
 
@@ -53,7 +59,8 @@ def plan_releases(stack):
 
     mocks.scrub_secrets = reveal
     try:
-        resources = plan(stack).resources
+        result = plan_project(REPO / EXAMPLE, "dev", (EXAMPLE_SECRET,)) if stack == EXAMPLE else plan(stack)
+        resources = result.resources
     finally:
         mocks.scrub_secrets = scrub
     return {(r["inputs"]["namespace"], r["inputs"]["chart"]): r["inputs"]

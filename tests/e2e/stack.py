@@ -14,11 +14,13 @@ from hc_support import Hub, chp, free_port, serving  # noqa: F401  (chp: a fixtu
 
 from fake_github import FakeGitHub
 from localize import localizer
-from rendered import Rendered, plan_releases, service_env
+from rendered import EXAMPLE, Rendered, plan_releases, service_env
 
 HERE = Path(__file__).resolve().parent
 # One GCP and one AWS hub; each boots its own hub + gateway (~15 s).
-HUBS = [("gcp", "staging"), ("aws-us-west-2", "staging")]
+STACK_HUBS = [("gcp", "staging"), ("aws-us-west-2", "staging")]
+# And the example program's hub: a DaskHub someone else deploys takes the same path.
+HUBS = [*STACK_HUBS, (EXAMPLE, "dev")]
 USERS = ("e2e-alice", "e2e-bob")  # members of every allowed org/team
 OUTSIDER = "e2e-mallory"  # member of none
 BYSTANDER = "e2e-carol"  # may log in, is in no group
@@ -42,10 +44,15 @@ def _wrapper(tmp, name, module):
     (tmp / name).write_text(WRAPPER.format(here=str(HERE), module=module))
 
 
-@pytest.fixture(scope="module", params=HUBS, ids=[f"{s}-{h}" for s, h in HUBS])
+def hub_id(param) -> str:
+    stack_name, hub_name = param
+    return f"{stack_name.replace('/', '-')}-{hub_name}"
+
+
+@pytest.fixture(scope="module", params=HUBS, ids=hub_id)
 def stack(request, chp, tmp_path_factory):  # noqa: F811
     stack_name, hub_name = request.param
-    tmp = tmp_path_factory.mktemp(f"e2e-{stack_name}-{hub_name}")
+    tmp = tmp_path_factory.mktemp(f"e2e-{hub_id(request.param)}")
     rel = releases(stack_name)
     jh, gw = Rendered(rel[(hub_name, "jupyterhub")], tmp), Rendered(rel[(hub_name, "dask-gateway")], tmp)
     ports = {k: free_port() for k in ("proxy", "proxy_api", "hub", "gw_api", "gw_proxy")}

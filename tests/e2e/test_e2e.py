@@ -13,7 +13,7 @@ from jupyterhub.roles import get_default_roles
 from components.dask_hub.jupyterhub_values import HEALTH_CHECK_SERVICE, HEALTH_CHECK_USER
 import requests
 from journey import gateway_status, hub_api, login, notebook_env, run_notebook, start_server, token_scopes
-from stack import BYSTANDER, OUTSIDER, USERS
+from stack import BYSTANDER, OUTSIDER, STACK_HUBS, USERS, hub_id
 
 ALICE, BOB = USERS
 
@@ -120,6 +120,8 @@ def server_status_as(stack, session, user, owner):
                         timeout=30).status_code
 
 
+# Pangeo's stacks configure sharing groups and the page's wording; the example configures neither.
+@pytest.mark.parametrize("stack", STACK_HUBS, indirect=True, ids=hub_id)
 def test_a_shared_server_is_reachable_by_the_invited_user_and_nobody_else(stack, servers):
     """JupyterHub 5.5.0's sharing, enabled for the sharing groups by the rendered roles."""
     assert "power-users" in stack.jh.values["hub"]["loadRoles"]["sharing"]["groups"]
@@ -135,6 +137,7 @@ def test_a_shared_server_is_reachable_by_the_invited_user_and_nobody_else(stack,
     assert hub_api(bob, stack, "POST", f"/shares/{BOB}/", json={"user": ALICE}).status_code == 403
 
 
+@pytest.mark.parametrize("stack", STACK_HUBS, indirect=True, ids=hub_id)
 def test_the_login_page_carries_the_hubs_wording(stack):
     page = stack.jh.values["hub"]["config"]["JupyterHub"]["template_vars"]["hub_page"]
     html = requests.get(f"{stack.url}/hub/login", timeout=30).text
