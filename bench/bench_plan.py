@@ -21,11 +21,11 @@ REPO = Path(__file__).resolve().parents[1]
 PLANS = {
     "gcp": "plan('gcp')",
     "aws-us-west-2": "plan('aws-us-west-2')",
-    "examples/daskhub": "plan_project(Path('examples/daskhub'), 'dev', ('hub.auth.github.client_secret=x',))",
+    "examples/daskhub": "plan_example()",
 }
 STACKS = ("gcp", "aws-us-west-2")  # the rows whose creation estimate applies (docs/estimates.md)
 TARGET_SECONDS, TARGET_MB = 3.0, 500
-IMPORTS = "from pathlib import Path; from infra.plan import plan; from infra.plan.project import plan_project"
+IMPORTS = "from infra.plan import plan; from tests.example import plan_example"
 
 
 def one_run(call: str) -> tuple[float, float]:

@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 
 from infra.plan import mocks, plan
-from infra.plan.project import plan_project
 from tests.charts import CHARTS, REPO, skip_unless_ci
+from tests.example import EXAMPLE, plan_example
 
 HELM_CANDIDATES = [REPO / ".venv" / "tools" / "helm", Path(sys.executable).parent.parent / "tools" / "helm"]
 
@@ -38,13 +38,9 @@ def chart_package(name, version):
     return path
 
 
-# A program of its own built from the components (docs/daskhub.md), and the secret its plan needs.
-EXAMPLE = "examples/daskhub"
-EXAMPLE_SECRET = "hub.auth.github.client_secret=e2e-example-secret"
-
-
 def plan_releases(stack):
-    """{(namespace, chart): Release inputs}, with secret values revealed; `stack` is a stack or EXAMPLE."""
+    """{(namespace, chart): Release inputs}, with secret values revealed; `stack` is a stack or the example
+    program (docs/daskhub.md)."""
     scrub = mocks.scrub_secrets
     sig = mocks.rpc._special_sig_key, mocks.rpc._special_secret_sig
 
@@ -59,7 +55,7 @@ def plan_releases(stack):
 
     mocks.scrub_secrets = reveal
     try:
-        result = plan_project(REPO / EXAMPLE, "dev", (EXAMPLE_SECRET,)) if stack == EXAMPLE else plan(stack)
+        result = plan_example() if stack == EXAMPLE else plan(stack)
         resources = result.resources
     finally:
         mocks.scrub_secrets = scrub

@@ -16,8 +16,7 @@ import pack
 import rules
 from components.cluster import node_roles
 from infra.plan import plan
-from infra.plan.project import plan_project
-from infra.plan.run import REPO
+from tests.example import plan_example
 
 RULES = {rule.name: rule for rule in rules.RULES}
 
@@ -239,5 +238,5 @@ def test_shipped_stack_has_no_violations(shipped):
 def test_the_example_program_has_no_violations():
     """examples/daskhub (docs/daskhub.md) is held to the same pack as the stacks; of its rules,
     helm-chart-pinned applies to the example's two Releases."""
-    example = plan_project(REPO / "examples" / "daskhub", "dev", ("hub.auth.github.client_secret=offline-placeholder",))
+    example = plan_example()
     assert example.resources and rules.violations(example.resources) == []

@@ -10,20 +10,17 @@ from infra.config import ConfigError
 from infra.plan.mocks import EngineRefusal
 from infra.plan.project import plan_project
 from infra.plan.run import REPO
+from tests.example import EXAMPLE as EXAMPLE_PATH
+from tests.example import SECRET, plan_example
 
 from .graph import of_type, one, waits_on
 
-EXAMPLE = REPO / "examples" / "daskhub"
-SECRET = "hub.auth.github.client_secret=offline-placeholder"
-
-
-def example_plan(*overrides: str):
-    return plan_project(EXAMPLE, "dev", (SECRET, *overrides))
+EXAMPLE = REPO / EXAMPLE_PATH
 
 
 @pytest.fixture(scope="module")
 def example():
-    return example_plan()
+    return plan_example()
 
 
 def test_one_hub_and_its_home_on_the_existing_cluster_and_nothing_of_a_cloud(example):
@@ -56,7 +53,7 @@ def test_profiles_select_the_pools_and_workers_are_bounded_by_the_worker_room(ex
 
 
 def test_a_reserved_address_is_claimed_by_the_proxy():
-    plan = example_plan("cluster.load_balancer_ip=203.0.113.7")
+    plan = plan_example("cluster.load_balancer_ip=203.0.113.7")
     values = one(plan, "kubernetes:helm.sh/v3:Release", "dev-jupyterhub")["inputs"]["values"]
     assert values["proxy"]["service"] == {"type": "LoadBalancer", "loadBalancerIP": "203.0.113.7"}
     assert plan.outputs["load_balancer_address"] == "203.0.113.7"
@@ -80,7 +77,7 @@ def test_a_reserved_address_is_claimed_by_the_proxy():
 ])
 def test_bad_config_is_one_line_per_problem(overrides, problems):
     with pytest.raises(ConfigError) as error:
-        example_plan(*overrides)
+        plan_example(*overrides)
     assert error.value.problems == problems
 
 
@@ -106,7 +103,7 @@ def test_the_engine_rules_hold_for_the_example(tmp_path):
 
 
 def test_the_command_line_plans_it_and_exits_2_on_bad_config():
-    command = [sys.executable, "-m", "infra.plan", "dev", "--project", "examples/daskhub"]
+    command = [sys.executable, "-m", "infra.plan", "dev", "--project", EXAMPLE_PATH]
     good = subprocess.run([*command, "--set", SECRET], cwd=REPO, capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
     assert "pangeo:index:DaskHub  dev" in good.stdout
@@ -118,8 +115,7 @@ def test_the_command_line_plans_it_and_exits_2_on_bad_config():
 
 def test_it_needs_no_cloud_provider_sdk():
     """The example's requirements.txt lists no pulumi-gcp or pulumi-aws: planning it must not import them."""
-    script = ("import sys; from pathlib import Path; from infra.plan.project import plan_project; "
-              f"plan_project(Path('examples/daskhub'), 'dev', ({SECRET!r},)); "
+    script = ("import sys; from tests.example import plan_example; plan_example(); "
               "print(sorted(m for m in sys.modules if m in ('pulumi_gcp', 'pulumi_aws')))")
     result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

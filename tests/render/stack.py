@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from infra.plan import plan as run_plan
-from infra.plan.project import plan_project
-from infra.plan.run import REPO
+from tests.example import EXAMPLE, plan_example
 
 from . import conflicts, urls, validate
 from .helm import RELEASE, Rendered, release_label, render_releases
@@ -18,8 +17,6 @@ from .objects import Obj, plain_manifest, stack_objects
 
 STACKS = ("gcp", "aws-us-west-2")
 # A program of its own built from the components (docs/daskhub.md), rendered and checked as the stacks are.
-EXAMPLE = "examples/daskhub"
-EXAMPLE_SECRET = "hub.auth.github.client_secret=offline-placeholder"
 RENDERED = (*STACKS, EXAMPLE)
 PLAIN = "plain objects"
 
@@ -35,7 +32,7 @@ class Stack:
 @cache
 def planned(name: str):
     if name == EXAMPLE:
-        return plan_project(REPO / EXAMPLE, "dev", (EXAMPLE_SECRET,))
+        return plan_example()
     return run_plan(name)
 
 
