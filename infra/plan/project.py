@@ -13,8 +13,7 @@ import yaml
 
 from infra.config import ConfigError, read_stack_file, set_key
 
-from .estimates import estimate
-from .run import Plan, _replace_secure, _resource, run_program, with_config
+from .run import Plan, recorded, replace_secure, run_program, with_config
 
 
 def project_file(directory: Path) -> tuple[str, Path]:
@@ -40,10 +39,9 @@ def plan_project(directory: Path, stack: str, overrides: tuple[str, ...] = ()) -
     values = read_stack_file(directory / f"Pulumi.{stack}.yaml")
     for assignment in overrides:
         values = set_key(values, assignment, namespace=project)
-    with_config(_replace_secure(values))
+    with_config(replace_secure(values))
     try:
         monitor = run_program(lambda: runpy.run_path(str(main), run_name="__main__"), stack=stack, project=project)
     except pulumi.RunError as error:
         raise ConfigError(str(error).splitlines()) from None
-    resources = [_resource(r) for r in sorted(monitor.registrations.values(), key=lambda r: r.urn)]
-    return Plan(stack=stack, resources=resources, outputs=monitor.stack_outputs, estimates=estimate(resources))
+    return recorded(stack, monitor)

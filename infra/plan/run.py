@@ -45,19 +45,20 @@ def stack_values(stack: str, stack_file: Path | None = None, overrides: tuple[st
 
 def _with_placeholders(values: dict[str, Any], unset: list[str]) -> dict[str, Any]:
     """Stand-ins for secrets: encrypted ones can't be read offline, unset ones aren't there."""
-    values = _replace_secure(values)
+    values = replace_secure(values)
     for path in unset:
         values = set_key(values, f"{path}={PLACEHOLDER}")
     return values
 
 
-def _replace_secure(node: Any) -> Any:
+def replace_secure(node: Any) -> Any:
+    """Every encrypted value (`secure: ...`) of a stack file's config as the placeholder."""
     if isinstance(node, dict):
         if set(node) == {"secure"}:
             return PLACEHOLDER
-        return {k: _replace_secure(v) for k, v in node.items()}
+        return {k: replace_secure(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_replace_secure(v) for v in node]
+        return [replace_secure(v) for v in node]
     return node
 
 
@@ -84,14 +85,12 @@ def plan(
         checked = values
     else:  # the program reads the last update itself; check everything else first, as it does
         checked = program.with_previous(values, program.own_phases(values))
-    unset = program.parse_stack_config(_replace_secure(checked)).secrets_missing()
+    unset = program.parse_stack_config(replace_secure(checked)).secrets_missing()
     values, checked = _with_placeholders(values, unset), _with_placeholders(checked, unset)
     program.load_config(checked)
     namespaced = {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:")}
     monitor = _run(stack, namespaced, state)
-    resources = [_resource(r) for r in sorted(monitor.registrations.values(), key=lambda r: r.urn)]
-    return Plan(stack=stack, resources=resources, outputs=monitor.stack_outputs,
-                estimates=estimate(resources), unset_secrets=unset)
+    return recorded(stack, monitor, unset)
 
 
 def _hubs(values: dict[str, Any]) -> dict:
@@ -159,6 +158,13 @@ def run_program(main: Callable[[], None], *, stack: str, state: dict | None = No
     if monitor.refusal:
         raise monitor.refusal
     return monitor
+
+
+def recorded(stack: str, monitor: RecordingMonitor, unset_secrets: list[str] | None = None) -> Plan:
+    """The plan of what the program registered, in URN order."""
+    resources = [_resource(r) for r in sorted(monitor.registrations.values(), key=lambda r: r.urn)]
+    return Plan(stack=stack, resources=resources, outputs=monitor.stack_outputs,
+                estimates=estimate(resources), unset_secrets=unset_secrets or [])
 
 
 def _resource(r: Registration) -> dict:
