@@ -22,13 +22,15 @@ from components.nfs_home.server import NfsExport, NfsServerHome, NfsServerHomeAr
 
 
 class Config(Base):
+    """The stack's config: the cluster, the NFS export and the hub, and the rules that join them."""
+
     cluster: ExistingClusterConfig
     home: NfsExport
     hub: DaskHubConfig
 
     @model_validator(mode="after")
-    def _profiles_fit(self):
-        """Each profile names a user pool, and fits on an empty node of it."""
+    def _fits_the_cluster(self):
+        """Each profile names a user pool and fits on it; the hub asks nothing the cluster can't give."""
         pools, problems = self.cluster.user_pools, []
         for key, profile in self.hub.profiles.items():
             where = f"hub.profiles.{key}"
