@@ -44,6 +44,7 @@ def _domain(value: str) -> str:
 
 Domain = Annotated[str, AfterValidator(_domain)]
 
+
 def name_rule(max_length: int) -> AfterValidator:
     """A lowercase DNS-label-like name of at most `max_length` characters."""
     pattern = re.compile(rf"^[a-z]([-a-z0-9]{{0,{max_length - 2}}}[a-z0-9])?$")
