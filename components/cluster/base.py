@@ -27,11 +27,19 @@ class ScratchBucket:
 
 @dataclass(frozen=True)
 class PublicAddress:
-    """Where a hub's load balancer answers, and the proxy Service settings that claim it."""
+    """Where a hub's load balancer answers, and the proxy Service settings that claim it.
+
+    `address` is one address, or several joined by commas (an NLB's one per zone);
+    empty while the cloud has yet to pick it."""
 
     address: pulumi.Output[str]
     record_type: str
     service_values: dict
+
+    @property
+    def addresses(self) -> pulumi.Output[list[str]]:
+        """Each address on its own, as a DNS record lists them."""
+        return self.address.apply(lambda joined: [a for a in joined.split(",") if a])
 
 
 @dataclass(frozen=True)

@@ -386,5 +386,5 @@ class EksCluster(Cluster):
     def dns_record(self, name, *, zone, domain, address, opts):
         return aws.route53.Record(
             f"{name}-dns", zone_id=zone, name=domain, type=address.record_type, ttl=DNS_TTL,
-            records=address.address.apply(lambda joined: joined.split(",")), opts=opts,
+            records=address.addresses, opts=opts,
         )

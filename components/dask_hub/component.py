@@ -116,7 +116,9 @@ class DaskHub(pulumi.ComponentResource):
                 name, zone=hub.dns.zone, domain=hub.domain, address=public,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.health_check or self.jupyterhub]),
             )
-        self.dns = {"name": hub.domain, "type": public.record_type, "value": public.address, "ttl": DNS_TTL,
+        # The record to set by hand with dns.mode external: every address the load balancer answers on.
+        self.dns = {"name": hub.domain, "type": public.record_type, "values": public.addresses,
+                    "ttl": DNS_TTL,
                     "managed": self.dns_record is not None}
 
         self.url = pulumi.Output.from_input(f"https://{hub.domain}")

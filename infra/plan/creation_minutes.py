@@ -28,8 +28,11 @@ CREATION_MINUTES: dict[str, float] = {
 }
 
 # Network, then control plane, then the first node pool, then the hub's chart:
-# no ordering of the program can make a hub faster than this chain.
+# no ordering of the program can make a hub faster than this chain. A program on a
+# cluster that already exists (examples/daskhub) declares no network, control plane
+# or pool: its chain is the hub's chart alone.
 UNAVOIDABLE_CHAIN: dict[str, tuple[str, ...]] = {
+    "existing cluster": ("kubernetes:helm.sh/v3:Release",),
     "gcp": ("gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork", "gcp:container/cluster:Cluster",
             "gcp:container/nodePool:NodePool", "kubernetes:helm.sh/v3:Release"),
     "aws": ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:eks/cluster:Cluster",

@@ -29,12 +29,22 @@ def critical_path(resources: list[dict]) -> tuple[float, list[str]]:
     return max((done_at(urn) for urn in index), default=(0.0, []))
 
 
+# The control plane that tells which chain applies; no cluster declared: an existing one.
+_CLUSTERS = {"gcp:container/cluster:Cluster": "gcp", "aws:eks/cluster:Cluster": "aws"}
+
+
+def chain_of(resources: list[dict]) -> str:
+    """Which UNAVOIDABLE_CHAIN fits the program: the cloud whose cluster it declares, if any."""
+    clouds = {_CLUSTERS[r["type"]] for r in resources if r["type"] in _CLUSTERS}
+    return clouds.pop() if len(clouds) == 1 else "existing cluster"
+
+
 def estimate(resources: list[dict]) -> dict:
-    types = {r["type"] for r in resources}
-    cloud = "aws" if "aws:eks/cluster:Cluster" in types else "gcp"
+    chain_name = chain_of(resources)
     total, path = critical_path(resources)
-    chain = sum(CREATION_MINUTES[t] for t in UNAVOIDABLE_CHAIN[cloud])
+    chain = sum(CREATION_MINUTES[t] for t in UNAVOIDABLE_CHAIN[chain_name])
     return {
+        "unavoidable_chain": chain_name,
         "critical_path_minutes": round(total, 1),
         "unavoidable_chain_minutes": round(chain, 1),
         "critical_path_ratio": round(total / chain, 3),

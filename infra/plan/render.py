@@ -3,6 +3,7 @@
 import json
 from collections import Counter
 
+from .creation_minutes import UNAVOIDABLE_CHAIN
 from .run import Plan
 
 
@@ -29,9 +30,26 @@ def to_tree(plan: Plan) -> str:
     lines += ["", f"{sum(counts.values())} resources in {len(plan.resources) - sum(counts.values())} components:"]
     lines += [f"  {n:4d}  {t}" for t, n in sorted(counts.items())]
     if plan.estimates:
-        lines += ["", "estimates: " + json.dumps(plan.estimates, sort_keys=True)]
+        lines += ["", *estimate_lines(plan.estimates)]
     lines += ["", "outputs: " + json.dumps(plan.outputs, indent=2, sort_keys=True)]
     if plan.unset_secrets:
         lines += ["", "secrets not set (shown as [secret]; set before `pulumi up`):"]
-        lines += [f"  pulumi config set --secret --path '{p}'" for p in plan.unset_secrets]
+        lines += [f"  pulumi config set --secret --path '{p}' -s {plan.stack}" for p in plan.unset_secrets]
     return "\n".join(lines) + "\n"
+
+
+def estimate_lines(estimates: dict) -> list[str]:
+    """The creation estimate as a reader takes it in (docs/estimates.md explains the figures)."""
+    return [
+        "estimates (minutes to create the stack from nothing; docs/estimates.md):",
+        f"  critical path      {estimates['critical_path_minutes']}",
+        f"  unavoidable chain  {estimates['unavoidable_chain_minutes']} "
+        f"({estimates['unavoidable_chain']}: {' -> '.join(_short(t) for t in UNAVOIDABLE_CHAIN[estimates['unavoidable_chain']])})",
+        f"  ratio              {estimates['critical_path_ratio']}",
+        f"  through            {' -> '.join(estimates['critical_path']) or 'nothing that takes time'}",
+    ]
+
+
+def _short(resource_type: str) -> str:
+    """`gcp:container/nodePool:NodePool` -> `NodePool`, `kubernetes:helm.sh/v3:Release` -> `Release`."""
+    return resource_type.rsplit(":", 1)[-1]

@@ -134,6 +134,10 @@ def test_proxy_gets_an_nlb_on_static_elastic_ips_in_the_first_two_zones(aws_plan
     assert annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"] == (
         "pangeo-hubs-public-us-west-2a-id,pangeo-hubs-public-us-west-2b-id")
     assert aws_plan.outputs["hubs"]["prod"]["load_balancer_address"].count(",") == 1
+    # The record to set by hand lists each address on its own.
+    dns = aws_plan.outputs["hubs"]["prod"]["dns"]
+    assert dns["values"] == aws_plan.outputs["hubs"]["prod"]["load_balancer_address"].split(",")
+    assert len(dns["values"]) == 2 and all("," not in a for a in dns["values"])
     core = named(aws_plan.resources, NODE_GROUP, "pangeo-hubs-pool-core")["inputs"]["subnetIds"]
     assert core == ["pangeo-hubs-private-us-west-2a-id", "pangeo-hubs-private-us-west-2b-id"]
 

@@ -29,3 +29,16 @@ def test_a_provider_is_waited_for_like_an_input():
 
 def test_components_take_no_time():
     assert critical_path([node("c", "pangeo:index:DaskHub", custom=False)]) == (0.0, [])
+
+
+def test_the_chain_is_the_declared_clusters_or_an_existing_ones():
+    from infra.plan.estimates import estimate
+
+    gke = [node("net", "gcp:compute/network:Network"), node("c", "gcp:container/cluster:Cluster", ["net"])]
+    eks = [node("vpc", "aws:ec2/vpc:Vpc"), node("c", "aws:eks/cluster:Cluster", ["vpc"])]
+    release = [node("hub", "kubernetes:helm.sh/v3:Release")]
+    assert estimate(gke + release)["unavoidable_chain"] == "gcp"
+    assert estimate(eks + release)["unavoidable_chain"] == "aws"
+    existing = estimate(release)
+    assert existing["unavoidable_chain"] == "existing cluster"
+    assert existing["unavoidable_chain_minutes"] == 3.0 and existing["critical_path_ratio"] == 1.0
