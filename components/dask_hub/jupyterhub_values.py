@@ -77,13 +77,17 @@ def dask_environment(releases: HubReleases, scratch_prefix: pulumi.Input[str] | 
     """Environment that points the dask-gateway client at this hub's gateway.
 
     These are the variables the daskhub chart sets; workers default to the user's own image.
+    KubeSpawner 7.0.0's get_env() runs str.format over every value (user properties such
+    as {username}), so the client's own template {JUPYTER_IMAGE_SPEC} is written with
+    doubled braces, as 2i2c's basehub writes it; the pod then sees it single-braced and the
+    dask-gateway client fills it from the pod's environment (dask_gateway.utils.format_template).
     """
     env = {
         "DASK_GATEWAY__ADDRESS": f"{PROXY_HTTP}{GATEWAY_PREFIX}",
         "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://{releases.gateway_proxy}:80",
         "DASK_GATEWAY__PUBLIC_ADDRESS": f"{GATEWAY_PREFIX}/",
         "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
-        "DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE": "{JUPYTER_IMAGE_SPEC}",
+        "DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE": "{{JUPYTER_IMAGE_SPEC}}",
     }
     if scratch_prefix is not None:
         env |= {"SCRATCH_BUCKET": scratch_prefix, "PANGEO_SCRATCH": scratch_prefix}

@@ -6,9 +6,11 @@ hub pod mounts it) and then overrides only what cannot work off-cluster:
 - z2jh reads the pod paths /usr/local/etc/jupyterhub/{config,secret}/...; the
   chart's z2jh module is imported unchanged and only its `open` and
   `os.path.exists` see those paths redirected to the temp "pod root";
-- the spawner class: LocalKubeSpawner runs jupyterhub-singleuser as a local
-  process, with the generic Spawner settings the chart puts under KubeSpawner
-  (environment, start_timeout, ...) and the image env KubeSpawner adds;
+- the spawner: the chart's KubeSpawner 7.0.0 itself, with only what calls the
+  Kubernetes API replaced (tests/spawn/offline.py): KubeSpawner applies the
+  profile, expands the environment and builds the pod; LocalProcess runs that
+  pod's command, args and env as a local process, listening on loopback, with
+  a kubeconfig (KUBECONFIG, set by stack.py) whose server is a closed port;
 - bind addresses (127.0.0.1), the proxy (started by the hub, from npm;
   on the cluster it is its own pod), in-cluster URLs (-> local ports), and the
   GitHub URLs (-> the fake GitHub).
@@ -16,69 +18,68 @@ Everything else (roles, services and tokens, authenticator, server_token_scopes,
 extraConfig) is the chart's and the stack's.
 """
 
-import importlib.util
 import json
 import os
+import socket
+import subprocess
 import sys
-import types
 from pathlib import Path
-
-from jupyterhub.spawner import SimpleLocalProcessSpawner
-from traitlets import default
 
 from localize import localizer
 
-POD_ETC = "/usr/local/etc/jupyterhub/"
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # tests.spawn: the offline spawner, shared with the pod tests
+
+from tests.spawn.chart_hub import local_path, redirect_z2jh  # noqa: E402
+from tests.spawn.env_check import kubelet_env  # noqa: E402
+from tests.spawn.offline import OfflineMixin, hub_spawner_class, offline  # noqa: E402
+
 SETTINGS = json.loads(os.environ["E2E_HUB_SETTINGS"]) if "E2E_HUB_SETTINGS" in os.environ else {}
-
-
-def _local(path):
-    """A pod path under /usr/local/etc/jupyterhub/ -> the same path under the temp root."""
-    path = str(path)
-    return SETTINGS["root"] + path if path.startswith(POD_ETC) else path
-
-
-def _redirect_z2jh():
-    """Import the chart's z2jh.py as `z2jh`, reading pod paths from under the temp root."""
-    local = _local
-    real_open = open
-    shim_path = types.SimpleNamespace(**{k: getattr(os.path, k) for k in dir(os.path) if not k.startswith("__")})
-    shim_path.exists = lambda p: os.path.exists(local(p))
-    shim_os = types.SimpleNamespace(**{k: getattr(os, k) for k in dir(os) if not k.startswith("__")})
-    shim_os.path = shim_path
-    spec = importlib.util.spec_from_file_location("z2jh", local(POD_ETC + "z2jh.py"))
-    z2jh = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(z2jh)
-    z2jh.open = lambda path, *a, **kw: real_open(local(path), *a, **kw)
-    z2jh.os = shim_os
-    sys.modules["z2jh"] = z2jh  # the chart config's `from z2jh import ...` gets this one
-
+# What the user image's own ENV gives the container, beside what the pod sets; here the test's venv.
+IMAGE_ENV = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "HC_TEST_MARKER")
 
 _localize = localizer(SETTINGS["localize"]) if SETTINGS else None
 
 
-class LocalKubeSpawner(SimpleLocalProcessSpawner):
-    """jupyterhub-singleuser as a local process, configured like the chart's KubeSpawner.
+class LocalProcess(OfflineMixin):
+    """The user pod KubeSpawner built, run as a local process: its container's command, args and env.
 
-    Records the exact environment each server gets in <env_dir>/<user>.json.
-    """
+    Records the pod and the environment each server gets in <env_dir>/<user>.pod.json and .json."""
 
-    @default("env_keep")
-    def _env_keep(self):  # + the teardown marker, so leftover servers can be found
-        return ["PATH", "PYTHONPATH", "LANG", "LC_ALL", "JUPYTERHUB_SINGLEUSER_APP", "HC_TEST_MARKER"]
+    async def _start(self):
+        with socket.socket() as s:  # the pod's port, on loopback (c.KubeSpawner.ip)
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        return await super()._start()
 
-    def get_args(self):
-        return super().get_args() + (["--allow-root"] if os.geteuid() == 0 else [])
+    async def run_pod(self, pod):
+        container = next(c for c in pod["spec"]["containers"] if c["name"] == "notebook")
+        home = Path(SETTINGS["home"]) / self.user.name
+        home.mkdir(parents=True, exist_ok=True)
+        env, _ = kubelet_env(container.get("env", []))  # tests/spawn checks what it leaves
+        out = Path(SETTINGS["env_dir"])
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{self.user.name}.pod.json").write_text(json.dumps(pod))
+        (out / f"{self.user.name}.json").write_text(json.dumps(env))
+        env |= {k: os.environ[k] for k in IMAGE_ENV if k in os.environ} | {"HOME": str(home)}
+        argv = container.get("command", []) + container.get("args", [])
+        argv += ["--allow-root"] if os.geteuid() == 0 else []
+        self.proc = subprocess.Popen(argv, env=env, cwd=home)
+        return f"http://127.0.0.1:{self.port}"
 
-    def get_env(self):
-        env = super().get_env()
-        image = self.config.KubeSpawner.get("image")
-        if image:  # KubeSpawner.get_env sets these in every user pod
-            env["JUPYTER_IMAGE_SPEC"] = env["JUPYTER_IMAGE"] = image
-        out = Path(SETTINGS["env_dir"]) / f"{self.user.name}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(env))
-        return env
+    async def poll(self):
+        proc = getattr(self, "proc", None)
+        return 0 if proc is None else proc.poll()
+
+    async def stop(self, now=False):
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _curl_client_or_fallback():
@@ -99,16 +100,12 @@ def boot(c, load_subconfig):
     chart_config = str(root) + SETTINGS["config"]
     assert os.path.exists(chart_config), chart_config  # load_subconfig ignores a missing file
     _curl_client_or_fallback()
-    _redirect_z2jh()
+    redirect_z2jh(SETTINGS["root"])
     load_subconfig(chart_config)
 
-    # The spawner: only its class changes; generic Spawner traits set under KubeSpawner carry over.
-    c.JupyterHub.spawner_class = LocalKubeSpawner
-    generic = set(SimpleLocalProcessSpawner.class_trait_names(config=True))
-    for name, value in c.KubeSpawner.items():
-        if name in generic and name not in c.LocalKubeSpawner:
-            c.LocalKubeSpawner[name] = value
-    c.LocalKubeSpawner.home_dir_template = SETTINGS["home"] + "/{username}"
+    # The spawner: the hub's own class, with what would call the Kubernetes API replaced.
+    c.JupyterHub.spawner_class = offline(hub_spawner_class(c), LocalProcess)
+    c.KubeSpawner.ip = "127.0.0.1"
 
     # Addresses: everything on 127.0.0.1; the proxy is ours, from npm.
     c.JupyterHub.ip, c.JupyterHub.port = "127.0.0.1", SETTINGS["proxy_port"]
@@ -126,7 +123,7 @@ def boot(c, load_subconfig):
 
     # Files the chart mounts for the hub itself (e.g. hub.extraFiles templates)
     if "template_paths" in c.JupyterHub:
-        c.JupyterHub.template_paths = [_local(p) for p in c.JupyterHub.template_paths]
+        c.JupyterHub.template_paths = [local_path(SETTINGS["root"], p) for p in c.JupyterHub.template_paths]
 
     # GitHub is the fake one; its callback is the local proxy.
     c.GitHubOAuthenticator.github_url = SETTINGS["github_url"]

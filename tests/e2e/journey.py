@@ -49,7 +49,7 @@ def start_server(session, stack, user, timeout=60):
 def notebook_env(stack, server_env):
     """ONLY what a notebook pod would use: its hub token, the DASK_GATEWAY__* variables
     (in-cluster hosts mapped to the local ports) and JUPYTER_IMAGE_SPEC, which KubeSpawner
-    sets and the rendered DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE ("{JUPYTER_IMAGE_SPEC}") names."""
+    sets and DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE ("{JUPYTER_IMAGE_SPEC}" once KubeSpawner expanded it) names."""
     env = {k: stack.localize(v) for k, v in server_env.items() if k.startswith("DASK_GATEWAY__")}
     env |= {k: server_env[k] for k in ("JUPYTERHUB_API_TOKEN", "JUPYTER_IMAGE_SPEC") if k in server_env}
     env["HOME"] = str(stack.tmp)

@@ -9,7 +9,6 @@ Why each piece:
   and the Services (for localize.py) by what they select, not by name.
 """
 
-import base64
 import shutil
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import yaml
 from infra.plan import mocks, plan
 from tests.charts import CHARTS, REPO, skip_unless_ci
 from tests.example import EXAMPLE, plan_example
+from tests.spawn.chart_hub import mount_files, object_data
 
 HELM_CANDIDATES = [REPO / ".venv" / "tools" / "helm", Path(sys.executable).parent.parent / "tools" / "helm"]
 
@@ -89,34 +89,12 @@ class Rendered:
         raise LookupError(f"no Deployment for component {component} in {self.release['name']}")
 
     def secret_data(self, name):
-        secret = self.get("Secret", name)
-        data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
-        return data | (secret.get("stringData") or {})
+        return object_data(self.get("Secret", name))
 
     def mount(self, deployment, root: Path):
         """Write the pod's ConfigMap and Secret volumes under root + their mountPath."""
         spec = deployment["spec"]["template"]["spec"]
-        volumes = {v["name"]: v for v in spec.get("volumes", [])}
-        for m in spec["containers"][0].get("volumeMounts", []):
-            volume = volumes[m["name"]]
-            if "configMap" in volume:
-                source = volume["configMap"]
-                data = self.get("ConfigMap", source["name"])["data"]
-            elif "secret" in volume:
-                source = volume["secret"]
-                data = self.secret_data(source["secretName"])
-            else:
-                continue  # e.g. the hub's sqlite PVC: the hub runs in a tmp dir instead
-            if "items" in source:  # only these keys, at these paths
-                data = {item["path"]: data[item["key"]] for item in source["items"]}
-            target = root / m["mountPath"].lstrip("/")
-            if m.get("subPath"):
-                files = {target: data[m["subPath"]]}
-            else:
-                files = {target / key: text for key, text in data.items()}
-            for path, text in files.items():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text)
+        mount_files(spec, spec["containers"][0], self.get, root)
 
     def env(self, deployment):
         """The container's env as Kubernetes resolves it (values, Secret keys, the namespace)."""

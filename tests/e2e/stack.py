@@ -15,6 +15,7 @@ from hc_support import Hub, chp, free_port, serving  # noqa: F401  (chp: a fixtu
 from fake_github import FakeGitHub
 from localize import localizer
 from rendered import EXAMPLE, Rendered, plan_releases, service_env
+from tests.spawn.offline import write_kubeconfig
 
 HERE = Path(__file__).resolve().parent
 # One GCP and one AWS hub; each boots its own hub + gateway (~15 s).
@@ -90,7 +91,9 @@ def stack(request, chp, tmp_path_factory):  # noqa: F811
             "root": str(gw_dir / "root"), "config": gw.config_arg(gw_deploy), "api_port": ports["gw_api"],
             "proxy_port": ports["gw_proxy"], "prefix": prefix, "localize": spec,
         }
-        hub_env = jh.env(hub_deploy) | k8s_env | {"E2E_HUB_SETTINGS": json.dumps(hub_settings)}
+        kubeconfig = write_kubeconfig(hub_dir / "kubeconfig")  # a closed port: the spawner calls no API
+        hub_env = jh.env(hub_deploy) | k8s_env | {"E2E_HUB_SETTINGS": json.dumps(hub_settings),
+                                                  "KUBECONFIG": str(kubeconfig)}
         gw_env = gw.env(gw_deploy) | k8s_env | {"E2E_GATEWAY_SETTINGS": json.dumps(gw_settings)}
         with serving("jupyterhub", hub_dir, str(hub_dir), f"{url}/hub/api/", env=hub_env) as hub_proc, \
              serving("dask-gateway-server", gw_dir, str(gw_dir), f"http://127.0.0.1:{ports['gw_proxy']}{prefix}/api/health",

@@ -3,8 +3,10 @@
 A hub's jupyterhub and dask-gateway Releases from the plan are rendered with
 `helm template`; JupyterHub 5.5.0 boots the chart's own jupyterhub_config.py
 (GitHubOAuthenticator against a fake GitHub) and dask-gateway-server
-2026.3.0 the chart's own dask_gateway_config.py; only the spawner and the
-gateway backend are local-process ones (see stack.py, hub_side.py, gateway_side.py).
+2026.3.0 the chart's own dask_gateway_config.py. Servers are spawned by the chart's
+KubeSpawner 7.0.0 with only its Kubernetes API calls replaced (the pod it builds runs
+as a local process); the gateway backend is a local-process one (see stack.py,
+hub_side.py, gateway_side.py).
 """
 
 import pytest
@@ -55,19 +57,24 @@ def test_github_login_runs_allowed_organizations(stack):
 
 
 def test_notebook_env_is_the_rendered_one(stack, servers):
+    """As KubeSpawner 7.0.0 expanded it: the image template reaches the pod single-braced, for the client."""
     rendered = {k: v for k, v in stack.jh.values["singleuser"]["extraEnv"].items() if k.startswith("DASK_GATEWAY__")}
     assert rendered, "singleuser.extraEnv sets no DASK_GATEWAY__ variables"
-    env = servers[ALICE][1]
+    assert rendered.pop("DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE") == "{{JUPYTER_IMAGE_SPEC}}"
+    env = dict(servers[ALICE][1])
+    assert env.pop("DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE") == "{JUPYTER_IMAGE_SPEC}"
     assert {k: v for k, v in env.items() if k.startswith("DASK_GATEWAY__")} == {
         k: stack.localize(v) for k, v in rendered.items()}
     assert env["JUPYTERHUB_API_TOKEN"]
 
 
-def test_notebook_runs_a_dask_cluster(alice_cluster):
+def test_notebook_runs_a_dask_cluster(stack, servers, alice_cluster):
     assert alice_cluster["workers"] == 2
     assert alice_cluster["total"] == sum(range(10_000))
     assert alice_cluster["squares"] == sum(x * x for x in range(10))
-    assert ":" in alice_cluster["image"]  # the user image, through {JUPYTER_IMAGE_SPEC}
+    # the workers' image is the notebook's own, through {JUPYTER_IMAGE_SPEC}, which KubeSpawner set
+    hub_image = stack.jh.values["singleuser"]["image"]
+    assert alice_cluster["image"] == servers[ALICE][1]["JUPYTER_IMAGE_SPEC"] == f"{hub_image['name']}:{hub_image['tag']}"
 
 
 def test_other_user_cannot_see_connect_or_stop_it(stack, servers, alice_cluster):

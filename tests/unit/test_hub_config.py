@@ -74,7 +74,7 @@ def test_users_get_scratch_and_gateway_environment(hub_values):
     env = hub_values["singleuser"]["extraEnv"]
     assert env["SCRATCH_BUCKET"] == env["PANGEO_SCRATCH"] == "gs://b/$(JUPYTERHUB_USER)"
     assert env["DASK_GATEWAY__AUTH__TYPE"] == "jupyterhub"
-    assert env["DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE"] == "{JUPYTER_IMAGE_SPEC}"
+    assert env["DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE"] == "{{JUPYTER_IMAGE_SPEC}}"
     assert env["DASK_GATEWAY__PROXY_ADDRESS"] == "gateway://traefik-prod-dask-gateway:80"
     assert hub_values["hub"]["services"]["dask-gateway"]["url"] == "http://traefik-prod-dask-gateway"
 
