@@ -41,6 +41,8 @@ class BinderService:
     hub_values: dict
     # Only members of these hub groups may reach the binder; empty: every user.
     builders: tuple[str, ...] = ()
+    # A public binder: the hub's users are anonymous, so its pods get no cloud identity and few ports.
+    anonymous: bool = False
 
 
 class BinderHub(pulumi.ComponentResource):
@@ -80,6 +82,7 @@ class BinderHub(pulumi.ComponentResource):
             image_pattern=image_pattern,
             hub_values=public_hub_values(limits=public, image_pattern=image_pattern) if public else {},
             builders=tuple(args.builders),
+            anonymous=public is not None,
         )
         self.register_outputs({"image_prefix": self.image_prefix})
 

@@ -123,7 +123,8 @@ def public_hub_values(*, limits: PublicBinder, image_pattern) -> dict:
             "cpu": {"limit": limits.cpu, "guarantee": limits.cpu / 2},
             "memory": {"limit": f"{limits.memory_gb}G", "guarantee": f"{limits.memory_gb / 2}G"},
             "profileList": [],
-            "networkPolicy": {"egressAllowRules": {"cloudMetadataServer": False}},
+            # No metadata server, and public addresses only on a notebook's ports (jupyterhub_values adds that rule).
+            "networkPolicy": {"egressAllowRules": {"cloudMetadataServer": False, "nonPrivateIPs": False}},
             "cloudMetadata": {"blockWithIptables": True},
         },
         "cull": {"timeout": limits.cull_idle_minutes * 60, "maxAge": int(limits.cull_max_age_hours * 3600),

@@ -75,6 +75,9 @@ class DaskHub(pulumi.ComponentResource):
         account = k8s.core.v1.ServiceAccount(
             f"{name}-user-sa",
             metadata={"name": USER_SERVICE_ACCOUNT, "namespace": args.namespace, "annotations": annotations},
+            # Nothing in a notebook or dask pod calls the Kubernetes API; workload identity
+            # needs no token here (GKE's metadata server; EKS's webhook projects its own).
+            automount_service_account_token=False,
             opts=on_cluster,
         )
         public = cluster.public_address(name, parent=self, redundant=hub.redundant_entry)
@@ -102,8 +105,9 @@ class DaskHub(pulumi.ComponentResource):
             depends, skip_crds=not args.install_gateway_crds,
         )
         # The gateway chart ships no policy for the dask pods it starts.
-        for role, manifest in (("scheduler", scheduler_policy(releases, args.namespace)),
-                               ("worker", worker_policy(releases, args.namespace))):
+        anonymous = bool(args.binder and args.binder.anonymous)
+        for role, manifest in (("scheduler", scheduler_policy(releases, args.namespace, anonymous)),
+                               ("worker", worker_policy(releases, args.namespace, anonymous))):
             k8s.networking.v1.NetworkPolicy(f"{name}-dask-{role}-policy", **manifest, opts=on_cluster)
 
         self.health_check = (

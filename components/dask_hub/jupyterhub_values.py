@@ -14,7 +14,8 @@ from .groups import authenticator_group_config, group_roles, groups_extra_config
 from .healthcheck import health_check_role
 from .hub_page import hub_page_values
 from .images import image_option
-from .network_policies import HUB_API_PORT, TRAEFIK_PORT, gateway_api_selector, traefik_selector
+from .network_policies import (ANONYMOUS_PORTS, HUB_API_PORT, TRAEFIK_PORT, gateway_api_selector, public_addresses,
+                               traefik_selector)
 from .shared_directory import with_shared_directory, writers_hook
 
 # The service the cutover health check authenticates as, and the one user it may touch.
@@ -139,6 +140,8 @@ def jupyterhub_values(
         **({"shared-directory": writers_hook(hub.shared_directory.writers)} if hub.shared_directory.enabled else {}),
     }
     user_services = [GATEWAY_SERVICE_NAME, *([binder.name] if binder else [])]
+    # A public binder's servers: public addresses on a notebook's ports only (its values turn the chart's any-port rule off).
+    anonymous_egress = [public_addresses(ANONYMOUS_PORTS)] if binder and binder.anonymous else []
     everyones_services = [s for s in user_services if not (binder and s == binder.name and binder.builders)]
     singleuser = {
         "image": {"name": hub.image.name, "tag": hub.image.tag},
@@ -153,7 +156,7 @@ def jupyterhub_values(
             # one. It routes both the scheduler connection and the dashboard, so no
             # notebook needs a direct line to any scheduler or worker.
             "egress": [{"to": [{"podSelector": traefik_selector(releases)}],
-                        "ports": [{"port": TRAEFIK_PORT, "protocol": "TCP"}]}],
+                        "ports": [{"port": TRAEFIK_PORT, "protocol": "TCP"}]}, *anonymous_egress],
         },
         "extraEnv": dask_environment(releases, scratch_prefix),
         "startTimeout": START_TIMEOUT_SECONDS,
@@ -182,6 +185,9 @@ def jupyterhub_values(
                 "Authenticator": {"admin_users": sorted(hub.auth.admins), "enable_auth_state": True},
                 "CryptKeeper": {"keys": [secrets.crypt_key]},
                 "Spawner": {"server_token_scopes": server_token_scopes(user_services)},
+                # Servers run as the hub's `user` ServiceAccount, which KubeSpawner would mount a token
+                # of (its default when service_account is set); nothing in a server uses the Kubernetes API.
+                "KubeSpawner": {"automount_service_account_token": False},
                 "GitHubOAuthenticator": {
                     "client_id": github.client_id,
                     "client_secret": secrets.client_secret,

@@ -6,7 +6,9 @@ code) could reach any address, the home NFS servers on private addresses
 included. These policies follow 2i2c's daskhub ones: ingress only from this
 gateway's traefik and API pods and from this gateway's dask pods; egress to DNS,
 to this gateway's dask pods and API, and to public addresses but no private
-range. Home directories are mounted by the kubelet, in the node's network
+range. An anonymous hub's (a public binder's) dask pods get neither the metadata
+server nor any public port but a notebook's (ANONYMOUS_PORTS), so a mining pool's
+port is out of reach. Home directories are mounted by the kubelet, in the node's network
 namespace, which NetworkPolicies don't govern, so mounts keep working.
 
 Pods are picked by the labels dask-gateway gives them
@@ -31,6 +33,9 @@ PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/1
 # policy is enforced (https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity#restrictions).
 # On EKS pods never reach it: IMDSv2 with hop limit 1 (eks.py), and IRSA needs only STS.
 METADATA = (("169.254.169.254/32", 80), ("169.254.169.252/32", 988))
+# What an anonymous user's code may reach on public addresses: HTTP, HTTPS and git's
+# own protocol (git://, 9418), for data and repositories; DNS is allowed separately.
+ANONYMOUS_PORTS = (80, 443, 9418)
 # Ports of the chart's pods (dask-gateway 2026.3.0): traefik serves HTTP and the
 # scheduler's TLS on one port (traefik.service.ports.tcp.port: web); the API server;
 # a scheduler's TLS, dashboard and API (controller.py, make_pod).
@@ -65,14 +70,25 @@ def _ports(*numbers: int) -> list[dict]:
     return [{"port": n, "protocol": "TCP"} for n in numbers]
 
 
-def dask_egress(releases: HubReleases) -> list[dict]:
-    """DNS anywhere, this gateway's dask pods and API, the metadata server, public addresses."""
+def public_addresses(ports: tuple[int, ...] = ()) -> dict:
+    """An egress rule to every address outside PRIVATE_RANGES, on `ports` (empty: any port)."""
+    rule = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}]}
+    return {**rule, "ports": _ports(*ports)} if ports else rule
+
+
+def dask_egress(releases: HubReleases, anonymous: bool = False) -> list[dict]:
+    """DNS anywhere, this gateway's dask pods and API, then for a hub with logins the metadata
+    server (workload identity) and public addresses; for an anonymous hub public addresses on
+    ANONYMOUS_PORTS only: its pods have no cloud identity to fetch."""
+    outside = ([public_addresses(ANONYMOUS_PORTS)] if anonymous else [
+        *({"to": [{"ipBlock": {"cidr": cidr}}], "ports": _ports(port)} for cidr, port in METADATA),
+        public_addresses(),
+    ])
     return [
         {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
         {"to": [{"podSelector": dask_selector(releases, "dask-scheduler", "dask-worker")}]},
         {"to": [{"podSelector": gateway_api_selector(releases)}], "ports": _ports(GATEWAY_API_PORT)},
-        *({"to": [{"ipBlock": {"cidr": cidr}}], "ports": _ports(port)} for cidr, port in METADATA),
-        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}]},
+        *outside,
     ]
 
 
@@ -83,7 +99,7 @@ def _policy(name: str, namespace: str, selector: dict, ingress: list[dict], egre
     }
 
 
-def scheduler_policy(releases: HubReleases, namespace: str) -> dict:
+def scheduler_policy(releases: HubReleases, namespace: str, anonymous: bool = False) -> dict:
     """Schedulers: TLS and dashboard from traefik, the API from the gateway, TLS from workers."""
     ingress = [
         {"from": [{"podSelector": traefik_selector(releases)}], "ports": _ports(SCHEDULER_PORT, DASHBOARD_PORT)},
@@ -91,11 +107,11 @@ def scheduler_policy(releases: HubReleases, namespace: str) -> dict:
         {"from": [{"podSelector": dask_selector(releases, "dask-worker")}], "ports": _ports(SCHEDULER_PORT)},
     ]
     return _policy(f"{releases.gateway}-scheduler", namespace, dask_selector(releases, "dask-scheduler"),
-                   ingress, dask_egress(releases))
+                   ingress, dask_egress(releases, anonymous))
 
 
-def worker_policy(releases: HubReleases, namespace: str) -> dict:
+def worker_policy(releases: HubReleases, namespace: str, anonymous: bool = False) -> dict:
     """Workers: any port from this gateway's schedulers and workers (workers listen on random ports)."""
     ingress = [{"from": [{"podSelector": dask_selector(releases, "dask-scheduler", "dask-worker")}]}]
     return _policy(f"{releases.gateway}-worker", namespace, dask_selector(releases, "dask-worker"),
-                   ingress, dask_egress(releases))
+                   ingress, dask_egress(releases, anonymous))
