@@ -5,15 +5,13 @@ an rsync export while hubs sync, deleted after every hub using it is cut over.
 """
 
 import ipaddress
-from typing import Literal
 
 from pydantic import Field, SecretStr
 
 from components.fields import Base, Key
+from components.phases import PHASES, Phase
 
-# One reviewed update per step: a hub moves through these in order.
-PHASES = ("none", "sync", "cutover", "decommission")
-Phase = Literal["none", "sync", "cutover", "decommission"]
+__all__ = ["PHASES", "Phase", "LegacyCluster", "LegacyHome", "LegacyNetwork", "LegacyResources"]
 
 
 class LegacyCluster(Base):

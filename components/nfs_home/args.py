@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from components.fields import Base, reject
-from components.legacy.args import Phase
+from components.phases import Phase
 
 # The sizes (GiB) each storage tier can be created with. Filestore service tiers:
 # Basic HDD 1 to 63.9 TiB, Basic SSD 2.5 to 63.9 TiB, zonal and regional 1 to 100 TiB

@@ -17,40 +17,42 @@
 #   bulk    copy while users still work on the old hub; repeatable and
 #           resumable; never deletes anything that is only in DEST.
 #   final   last pass in the maintenance window; like bulk, plus deletions
-#           are propagated.  Every copy pass (bulk and final) compares by
-#           checksum the files whose ctime is newer than the user's stamp in
-#           DEST/.homesync/users (the start of the last pass that completed
-#           for that user), which catches content changes that kept size and
-#           mtime while reading only what changed since.
-#           From a local/NFS source, when the user's last pass completed, a
-#           final pass is incremental: one `find -cnewer STAMP` over the
-#           user's source directory, then rsync on the changed entries only
-#           (changed directories one level deep with --delete, new or
-#           renamed-in directories recursively, changed files by checksum);
-#           the destination is not walked.  A user whose last pass did not
-#           complete, whose home was replaced, or whose changes hit a case
-#           the incremental pass cannot prove (see worker) is walked in full
-#           as before.  An rsync:// source always walks both sides.
+#           are propagated.  Incremental for every user whose DEST is known
+#           to equal the source as of its stamp (homesync_lib.sh): only what
+#           changed since is read, from one metadata scan next to the data:
+#           `find -cnewer` for a local/NFS source, the old side's change
+#           scan beside an rsync:// daemon (components/legacy/
+#           scan_changes.sh).  Any user whose changes that cannot prove
+#           (home replaced, pass interrupted, DEST never made exact, clock
+#           skew beyond the margin, no scan) is walked in full; the report's
+#           "walked_fully" says who and why.
 #   verify  read-only comparison by CONTENT (checksum) and metadata (owner,
 #           group, mode, times, symlinks, hard links, xattrs, ACLs); exits 1
 #           if anything differs and lists the first differences.
+#
+# Before a copy, the old homes' used bytes must fit the new share with 10%
+# headroom, else it stops (exit 2) having changed nothing.  A share that
+# fills up during a copy is reported as such, in one line.
 #
 # Exit status: 0 ok; 1 verify found differences; 2 usage or precondition
 # error; 3 rsync failed for the top level or for at least one user;
 # 130/143 interrupted.
 #
+# Parts, sourced from this script's directory: homesync_lib.sh (shared
+# helpers), homesync_changes.sh (what changed), homesync_worker.sh (one
+# user), homesync_report.sh (summary and report).
+#
 # Portability: POSIX sh + rsync >= 3.1 + find/xargs with -print0/-0 (GNU
-# findutils or busybox).  xargs -P is used when available (busybox built with
-# FEATURE_XARGS_SUPPORT_PARALLEL, GNU); otherwise users run one at a time.
-# `date +%s` and `find -cnewer` are not POSIX but exist in GNU and busybox;
-# the ctime scan is skipped with a warning when find lacks -cnewer.
+# findutils or busybox).  xargs -P is used when available; otherwise users
+# run one at a time.  `find -cnewer` (local ctime scan) is GNU; without it
+# the local scan is skipped with a warning.
 #
 # Never writes to SOURCE: rsync only reads it (--open-noatime when
-# supported, so even atimes stay put).  Scratch files live in
-# DEST/.homesync-work (temp files, resumable partial files), which is removed
-# at the end of every successful copy run.  DEST/.homesync keeps the per-user
-# stamps between passes; both sit at the share root, outside every user's
-# directory, so no user's home mount shows them.
+# supported).  Scratch files live in DEST/.homesync-work (temp files,
+# resumable partial files), removed at the end of every successful copy run.
+# DEST/.homesync keeps the per-user stamps between passes; both sit at the
+# share root, outside every user's directory.  Never writes outside DEST: a
+# DEST/<home> that is a symlink is replaced, never followed.
 
 set -u
 LC_ALL=C
@@ -60,16 +62,23 @@ WORK_NAME=.homesync-work
 STATE_NAME=.homesync
 # Seconds taken off a pass's start time when it becomes a stamp: the source's
 # ctimes come from its file server's clock, the stamp from this pod's.  Both
-# are NTP-synchronised on GCP; 5 s is far above their skew.
+# are NTP-synchronised on GCP; 5 s is far above their skew.  A change scan
+# whose clock differs from ours by more is not trusted.
 SKEW=${HOMESYNC_CLOCK_SKEW:-5}
 # An rsync:// source must answer within this many seconds (TCP connect and
 # the daemon's greeting), so an unreachable one fails the Job in minutes.
 CONTIMEOUT=${HOMESYNC_CONNECT_TIMEOUT:-30}
+# Headroom the new share must have over the old homes' used bytes, percent.
+HEADROOM=10
 
-err() { printf '%s: error: %s\n' "$PROG" "$*" >&2; }
-warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
-info() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() { err "$*"; exit 2; }
+case $0 in
+/*) HS_SELF=$0 ;;
+*) HS_SELF=$(pwd -P)/$0 ;; # workers run classify from inside the source
+esac
+HS_PARTS=${HS_SELF%/*}
+. "$HS_PARTS/homesync_lib.sh"
+. "$HS_PARTS/homesync_changes.sh"
+. "$HS_PARTS/homesync_source.sh"
 
 usage() {
     cat >&2 <<'EOF'
@@ -79,270 +88,9 @@ usage: homesync.sh --source DIR|rsync://HOST/MODULE[/PATH] --dest DIR
 EOF
 }
 
-# json_str STRING -> prints a JSON string literal.  Bytes >= 0x80 are written
-# as rsync writes them (\#ooo octal), so the report is valid JSON whatever the
-# encoding of file names; control characters become \u00XX.
-json_str() {
-    S=$1 awk 'BEGIN {
-        s = ENVIRON["S"]
-        for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i
-        out = "\""
-        n = length(s)
-        for (i = 1; i <= n; i++) {
-            c = substr(s, i, 1); o = ord[c]
-            if (c == "\\") out = out "\\\\"
-            else if (c == "\"") out = out "\\\""
-            else if (o < 32 || o == 127) out = out sprintf("\\u%04x", o)
-            else if (o >= 128) out = out sprintf("\\\\#%03o", o)
-            else out = out c
-        }
-        printf "%s\"", out
-    }'
-}
-
-# rs ARGS... -- rsync with the flags shared by every pass.  -r or -d is
-# chosen by the caller.  HS_XFLAGS holds optional flags without spaces.
-# --modify-window=-1: compare mtimes to the nanosecond (the default compares
-# whole seconds, which leaves sub-second directory/symlink time drift alone).
-rs() { # rs LOGBASE ARGS...: output appended to LOGBASE.out/.err
-    rs_base=$1
-    shift
-    # Started asynchronously (a plain command, so $! is rsync itself) and
-    # recorded in LOGBASE.pid: on TERM the main process forwards the signal
-    # and waits for every rsync to save its partial file before exiting.
-    # shellcheck disable=SC2086
-    rsync -lptgoD -H --numeric-ids --sparse --force --modify-window=-1 $HS_XFLAGS \
-        "$@" >>"$rs_base.out" 2>>"$rs_base.err" &
-    rs_pid=$!
-    echo "$rs_pid" >"$rs_base.pid"
-    wait "$rs_pid"
-    rs_rc=$?
-    rm -f -- "$rs_base.pid"
-    return "$rs_rc"
-}
-
-# stats FILE... -> "files bytes" summed over rsync --stats outputs
-stats() {
-    awk -F': ' '
-        /^Number of regular files transferred:/ { v = $2; gsub(/[^0-9]/, "", v); f += v }
-        /^Total transferred file size:/ { v = $2; gsub(/[^0-9]/, "", v); b += v }
-        END { printf "%.0f %.0f\n", f, b }' "$@" </dev/null
-}
-
-now() { date +%s; }
-
-# set_stamp FILE EPOCH [LINE]: FILE's mtime becomes EPOCH and its content
-# LINE (empty by default), atomically.
-set_stamp() {
-    printf '%s\n' "${3:-}" >"$1.new" && touch -d "@$2" "$1.new" 2>/dev/null && mv -f -- "$1.new" "$1"
-}
-
-# open_stamp FILE: empty FILE's content, keeping its mtime, atomically.  A
-# user's stamp names the source inode of the home only while no pass is
-# running for that user: an interrupted pass leaves it empty, and the next
-# final pass then walks the whole home instead of trusting the destination.
-open_stamp() {
-    printf '\n' >"$1.new" && touch -r "$1" "$1.new" && mv -f -- "$1.new" "$1"
-}
-
-# classify STAMP DBASE ROOT OUT PATH...: run in the source base directory on
-# the paths whose ctime is newer than STAMP (find's pre-order, so a directory
-# comes before what it holds), appends them NUL-terminated to
-#   OUT.files  every non-directory: compared by checksum and copied;
-#   OUT.trees  DIR/. for a directory that may hold entries older than STAMP
-#              the destination has never seen (it is missing there, or it
-#              and its parent both changed: created, or renamed into place,
-#              since rename changes the moved inode's ctime): copied
-#              recursively;
-#   OUT.dirs   DIR/. for any other changed directory: entries were added,
-#              removed or renamed in it, or its own attributes changed;
-#              synced one level deep (rsync -d), which deletes what is gone.
-# Directories inside a tree are left to the tree's recursive copy.
-classify() {
-    c_stamp=$1 c_dst=$2 c_root=$3 c_out=$4
-    shift 4
-    c_tree=
-    for p in "$@"; do
-        if [ -d "$p" ] && [ ! -L "$p" ]; then
-            if [ -n "$c_tree" ]; then
-                case $p in "$c_tree"/*) continue ;; esac
-            fi
-            if [ "$p" = "$c_root" ]; then
-                printf '%s/.\0' "$p" >>"$c_out.dirs"
-            elif [ ! -d "$c_dst/$p" ] || [ -L "$c_dst/$p" ] ||
-                [ -n "$(find "${p%/*}" -prune -cnewer "$c_stamp" -print)" ]; then
-                c_tree=$p
-                printf '%s/.\0' "$p" >>"$c_out.trees"
-            else
-                printf '%s/.\0' "$p" >>"$c_out.dirs"
-            fi
-        else
-            printf '%s\0' "$p" >>"$c_out.files"
-        fi
-    done
-}
-
-# ---------------------------------------------------------------- worker ---
-# Runs one user directory.  Invoked by xargs as
-#   sh homesync.sh __worker ./NAME         (SOURCE/NAME -> DEST/NAME), or
-#   sh homesync.sh __worker OLD NEW        (--map: SOURCE/OLD/ -> DEST/NEW/)
-# Configuration comes from the HS_* environment set by the main process.
-worker() {
-    u=$1 v=${2:-$1}
-    key=$(printf '%s' "$v" | cksum | awk '{ print $1 "-" $2 }')
-    log=$HS_LOGDIR/u.$key
-    printf '%s' "$v" >"$log.name"
-    t0=$(now)
-    rc=0
-    rechecked=0
-    walk=0
-    : >"$log.out"
-    : >"$log.err"
-    if [ $# -eq 2 ]; then
-        # renamed: trailing slashes copy OLD's contents and attributes into NEW
-        from=$HS_SRC/$u/ to=$HS_DST/$v/ sbase=$HS_SRC/$u dbase=$HS_DST/$v rel=. fmt="$v/%n"
-    else
-        from=$HS_SRC/$u to=$HS_DST/ sbase=$HS_SRC dbase=$HS_DST rel=$u fmt=%n
-    fi
-    if [ "$HS_MODE" = verify ]; then
-        rs "$log" -r -n --checksum --delete --out-format="HSITEM %i $fmt%L" --stats \
-            "$from" "$to" || rc=$?
-    else
-        set -- --temp-dir="$HS_WORK/tmp" --partial-dir="$HS_WORK/partial/$key"
-        [ "$HS_MODE" = final ] && set -- "$@" --delete
-        stamp=$HS_STATE/users/${v#./}
-        full=
-        walk=1
-        done_ino= ino=
-        if [ -f "$stamp" ]; then
-            # the source inode of the home when the last pass for this user
-            # completed (empty: never completed, or interrupted since)
-            IFS= read -r done_ino <"$stamp" || done_ino=
-            open_stamp "$stamp" || rc=$?
-        fi
-        if [ "$rc" -eq 0 ] && [ "$HS_CTIME" = 1 ]; then
-            ino=$(ls -di -- "$sbase/$rel" 2>/dev/null) && ino=${ino#"${ino%%[! ]*}"} && ino=${ino%% *} || ino=
-            if [ -f "$stamp" ] && [ "$HS_MODE" = final ] && [ -n "$ino" ] && [ "$ino" = "$done_ino" ]; then
-                # Incremental final: the destination is what the last
-                # completed pass left, so only what changed since its stamp
-                # is read.  One walk of the source's metadata (find), none of
-                # the destination's; rsync lists only changed directories.
-                walk=0
-                : >"$log.files"
-                : >"$log.trees"
-                : >"$log.dirs"
-                (cd "$sbase" && find "$rel" -cnewer "$stamp" -print0) \
-                    >"$log.changed" 2>>"$log.err" || rc=$?
-                if [ "$rc" -eq 0 ] && [ -s "$log.changed" ]; then
-                    (cd "$sbase" && xargs -0 sh "$HS_SELF" __classify "$stamp" "$dbase" "$rel" "$log" \
-                        <"$log.changed") 2>>"$log.err" || rc=$?
-                fi
-                [ ! -s "$log.files" ] || rechecked=$(tr -cd '\000' <"$log.files" | wc -c | tr -d ' ')
-                set -- "$@" --ignore-missing-args --from0
-                if [ "$rc" -eq 0 ] && [ "$HS_DEFER" = 1 ] && [ "$rel" != . ]; then
-                    # Batched: the main process copies every deferred user's
-                    # lists with one rsync per kind (an rsync per user costs
-                    # more than the few entries it copies) and then commits
-                    # the stamp prepared here.  A hard link in a new or moved
-                    # directory with an old ctime may have names outside it,
-                    # which a copy of the tree alone would not link: walk.
-                    if [ -s "$log.trees" ] && [ -n "$(cd "$sbase" && xargs -0 sh -c \
-                        'exec find "$@" -type f -links +1 ! -cnewer "$0"' "$stamp" \
-                        <"$log.trees" 2>>"$log.err" | head -n 1)" ]; then
-                        printf 'hard links in a new or moved directory: full walk\n' >>"$log.err"
-                        walk=1
-                    else
-                        set_stamp "$HS_STATE/pending/${v#./}" $((t0 - HS_SKEW)) "$ino" || rc=$?
-                        : >"$log.defer"
-                        walk=2
-                    fi
-                fi
-                if [ "$rc" -eq 0 ] && [ "$walk" = 0 ] && [ -s "$log.trees" ]; then
-                    rs "$log" -r "$@" --files-from="$log.trees" --out-format='HSTREE %i' --stats \
-                        "$sbase/" "$dbase/" || rc=$?
-                    # This rsync only sees the names inside the trees: a file
-                    # it wrote whose inode has other names elsewhere (and an
-                    # old ctime, else they are all in OUT.files) was not
-                    # linked to them: walk the whole home, which links it.
-                    if [ "$rc" -eq 0 ] && grep -q '^HSTREE [>ch]f' "$log.out" &&
-                        [ -n "$(cd "$sbase" && xargs -0 sh -c \
-                            'exec find "$@" -type f -links +1 ! -cnewer "$0"' "$stamp" \
-                            <"$log.trees" 2>>"$log.err" | head -n 1)" ]; then
-                        printf 'hard links in a new or moved directory: full walk\n' >>"$log.err"
-                        walk=1
-                    fi
-                fi
-                if [ "$rc" -eq 0 ] && [ "$walk" = 0 ] && [ -s "$log.dirs" ]; then
-                    rs "$log" -d "$@" --files-from="$log.dirs" --out-format='HSDIR %i' --stats \
-                        "$sbase/" "$dbase/" || rc=$?
-                    # a directory created here was missed by the tree rule
-                    # (a rename that kept its ctime): walk the whole home
-                    if [ "$rc" -eq 0 ] && grep -q '^HSDIR cd+' "$log.out"; then
-                        printf 'new directory outside the changed trees: full walk\n' >>"$log.err"
-                        walk=1
-                    fi
-                fi
-                if [ "$rc" -eq 0 ] && [ "$walk" != 2 ] && [ "$rechecked" -gt 0 ]; then
-                    rs "$log" --checksum "$@" --files-from="$log.files" --stats "$sbase/" "$dbase/" || rc=$?
-                fi
-                set -- --temp-dir="$HS_WORK/tmp" --partial-dir="$HS_WORK/partial/$key" --delete
-            elif [ -f "$stamp" ]; then
-                # files whose inode changed since the last pass that completed
-                # for this user began: the only ones whose content may differ
-                # while size and mtime match
-                (cd "$sbase" && find "$rel" -type f -cnewer "$stamp" -print0) \
-                    >"$log.ctime" 2>>"$log.err" || rc=$?
-                rechecked=$(tr -cd '\000' <"$log.ctime" | wc -c | tr -d ' ')
-                if [ "$rc" -eq 0 ] && [ "$rechecked" -gt 0 ]; then
-                    rs "$log" --checksum --files-from="$log.ctime" --from0 "$@" --stats \
-                        "$sbase/" "$dbase/" || rc=$?
-                fi
-            elif [ -e "$HS_DST/$v" ] || [ -L "$HS_DST/$v" ]; then
-                full=--checksum # copied without a stamp: compare everything once
-            else
-                # nothing copied yet: all this pass writes is read after t0
-                set_stamp "$stamp" $((t0 - HS_SKEW)) || rc=$?
-            fi
-        fi
-        if [ "$walk" = 1 ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq 24 ]; }; then
-            rs "$log" -r $full "$@" --stats "$from" "$to" || rc=$?
-        fi
-        # 24 = "some source files vanished": normal while users still work.
-        if [ "$rc" -eq 24 ] && [ "$HS_MODE" = bulk ]; then rc=0; fi
-        if [ "$rc" -eq 0 ] && [ "$HS_CTIME" = 1 ] && [ "$walk" != 2 ]; then
-            # complete: the stamp names the home's inode again
-            set_stamp "$stamp" $((t0 - HS_SKEW)) "$ino" || rc=$?
-            [ "$rc" -eq 0 ] || printf 'cannot write stamp %s\n' "$stamp" >>"$log.err"
-        fi
-    fi
-    t1=$(now)
-    if [ -s "$log.out" ]; then
-        set -- $(stats "$log.out")
-        ndiff=$(grep -c '^HSITEM ' "$log.out")
-    else
-        set -- 0 0 # a batched user: its copy is counted by the main process
-        ndiff=0
-    fi
-    [ "$walk" = 2 ] && walk=0
-    printf '%s %s %s %s %s %s %s\n' "$rc" "$1" "$2" "$((t1 - t0))" "$ndiff" "$rechecked" "$walk" >"$log.res"
-    name=$(json_str "${u#./}")
-    if [ "$rc" -eq 0 ]; then
-        if [ "$HS_MODE" = verify ]; then
-            info "[$HS_MODE] user $name: $ndiff difference(s), $((t1 - t0))s"
-        else
-            extra=
-            [ "$HS_MODE" = final ] && extra="ctime_rechecked=$rechecked walk=$([ "$walk" = 1 ] && echo full || echo changed) "
-            info "[$HS_MODE] user $name: ok files=$1 bytes=$2 $extra$((t1 - t0))s"
-        fi
-    else
-        err "[$HS_MODE] user $name: rsync exit $rc"
-        sed 's/^/    /' "$log.err" | head -n 20 >&2
-    fi
-    return 0
-}
-
 if [ "${1:-}" = __worker ]; then
     shift
+    . "$HS_PARTS/homesync_worker.sh"
     worker "$@"
     exit $?
 fi
@@ -351,6 +99,7 @@ if [ "${1:-}" = __classify ]; then
     classify "$@"
     exit $?
 fi
+. "$HS_PARTS/homesync_report.sh"
 
 # ------------------------------------------------------------- arguments ---
 SRC= DST= MODE= PAR=1 REPORT= CTIME=1 MAP= EXPECT=
@@ -394,72 +143,46 @@ esac
 command -v rsync >/dev/null 2>&1 || die "rsync not found in PATH"
 
 # ---------------------------------------------------------- preconditions --
-# --map: OLD<TAB>NEW per line.  Names are restricted to characters that need
-# no quoting (old names are escapism output, new ones KubeSpawner slugs), so
-# pairs can go through xargs as words.
-if [ -n "$MAP" ]; then
-    [ -r "$MAP" ] || die "map '$MAP' is not readable"
-    MAPERR=$(awk -F '\t' '
-        function bad(m) { printf "map line %d: %s\n", NR, m; n++ }
-        /^$/ { next }
-        NF != 2 { bad("expected OLD<TAB>NEW"); next }
-        {
-            for (i = 1; i <= 2; i++)
-                if ($i !~ /^[A-Za-z0-9_@+][A-Za-z0-9._@+-]*$/ || $i ~ /^\.homesync/ || $i == "lost+found")
-                    bad("\"" $i "\" is not a usable directory name")
-            if ($1 in old) bad("\"" $1 "\" is mapped twice")
-            else if ($2 in new) bad("\"" new[$2] "\" and \"" $1 "\" both map to \"" $2 "\"")
-            old[$1] = 1; new[$2] = $1
-        }
-        END { exit n > 0 }' "$MAP") || die "invalid map '$MAP':
-$MAPERR"
-fi
+[ -z "$MAP" ] || check_map "$MAP"
 [ -z "$EXPECT" ] || [ -r "$EXPECT" ] || die "expect list '$EXPECT' is not readable"
-case $SRC in
-rsync://*)
-    # An rsync daemon (the old cluster's read-only export of the old homes).
-    [ -n "$MAP" ] || die "an rsync:// source needs --map"
-    RSRC=${SRC%/}
-    REMOTE=1
-    PROBE=$(rsync --contimeout="$CONTIMEOUT" --timeout="$CONTIMEOUT" --list-only "$RSRC/" 2>&1 >/dev/null) ||
-        die "cannot reach $RSRC/: $(printf '%s\n' "$PROBE" | grep -v '^rsync error:' | head -n 3 | tr '\n' ' ')"
-    ;;
-*)
-    REMOTE=0
-    [ -e "$SRC" ] || die "source '$SRC' does not exist"
-    [ -d "$SRC" ] || die "source '$SRC' is not a directory"
-    { [ -r "$SRC" ] && [ -x "$SRC" ] && ls -a -- "$SRC" >/dev/null 2>&1; } ||
-        die "source '$SRC' is not readable"
-    RSRC=$(cd -- "$SRC" && pwd -P) || die "cannot resolve source '$SRC'"
-    for reserved in "$WORK_NAME" "$STATE_NAME"; do
-        if [ -e "$RSRC/$reserved" ] || [ -L "$RSRC/$reserved" ]; then
-            die "source contains '$reserved', which is reserved for homesync's own files"
-        fi
-    done
-    ;;
-esac
+open_source "$SRC"
 
-# real path of a directory that may not exist yet: resolve the nearest
-# existing ancestor, append the rest
-real_path() {
-    p=$1 rest=
-    while [ ! -d "$p" ]; do
-        if [ -e "$p" ] || [ -L "$p" ] || [ "$p" = . ] || [ "$p" = / ]; then break; fi
-        rest=/$(basename -- "$p")$rest
-        p=$(dirname -- "$p")
+# A fresh name each run: a killed run leaves its directory behind, and a later
+# run can get the same PID.
+LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/homesync.XXXXXX") || die "cannot create a log directory in ${TMPDIR:-/tmp}"
+cleanup() { rm -rf -- "$LOGDIR"; }
+trap cleanup EXIT
+on_signal() {
+    trap '' INT TERM
+    # Stop xargs and the workers, and ask every rsync to stop: rsync then
+    # moves what it has of the current file to the partial dir.  Wait for the
+    # rsyncs (a container ends when its PID 1 exits, killing them mid-save).
+    kill -s TERM 0 2>/dev/null
+    i=0
+    while [ "$i" -lt 120 ]; do
+        alive=0
+        for pf in "$LOGDIR"/*.pid; do
+            [ -e "$pf" ] || continue
+            pid=$(cat "$pf" 2>/dev/null) || continue
+            if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+                alive=1
+                kill -s TERM "$pid" 2>/dev/null
+            fi
+        done
+        [ "$alive" = 1 ] || break
+        sleep 1
+        i=$((i + 1))
     done
-    r=$(cd -- "$p" 2>/dev/null && pwd -P) || r=$p
-    printf '%s%s\n' "${r%/}" "$rest"
+    err "interrupted; partial files are kept in $WORK_NAME and resumed by the next run"
+    exit "$1"
 }
-check_nesting() {
-    [ "$2" != / ] || die "refusing to use / as destination"
-    case $2/ in
-    "$1"/*) die "destination '$2' is inside source '$1'" ;;
-    esac
-    case $1/ in
-    "$2"/*) die "source '$1' is inside destination '$2'" ;;
-    esac
-}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+# ------------------------------------------------------------ the source --
+source_facts
+[ "$MODE" = verify ] || [ -z "$SRC_USED" ] || check_capacity "$DST"
+
 # check before creating anything, so DEST is never created inside SOURCE
 [ "$REMOTE" = 1 ] || check_nesting "$RSRC" "$(real_path "$DST")"
 if [ ! -e "$DST" ] && [ ! -L "$DST" ]; then
@@ -512,12 +235,7 @@ ACLS=$probe
 [ "$ACLS" = 1 ] && XF="$XF -A"
 case $RSH in *--open-noatime*) XF="$XF --open-noatime" ;; esac
 [ "$MODE" != verify ] || CTIME=0
-if [ "$CTIME" = 1 ] && [ "$REMOTE" = 1 ]; then
-    warn "no ctime scan through an rsync daemon; content changes that kept size" \
-        "and mtime are left to 'verify'"
-    CTIME=0
-fi
-if [ "$CTIME" = 1 ]; then
+if [ "$CTIME" = 1 ] && [ "$REMOTE" = 0 ]; then
     { find "$RSRC" -prune -cnewer "$RSRC" >/dev/null 2>&1 && set_stamp "$WORK/tmp/stamp" 0; } || {
         warn "find has no -cnewer or touch no -d @EPOCH: skipping the ctime scan;" \
             "content changes that kept size and mtime are left to 'verify'"
@@ -531,47 +249,17 @@ if [ "$PAR" -gt 1 ] && ! printf 'x\0' | xargs -0 -P 2 -n 1 true >/dev/null 2>&1;
 fi
 printf 'x\0' | xargs -0 -n 1 true >/dev/null 2>&1 || die "xargs does not support -0"
 
-# A fresh name each run: a killed run leaves its directory behind, and a later
-# run can get the same PID.
-LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/homesync.XXXXXX") || die "cannot create a log directory in ${TMPDIR:-/tmp}"
-cleanup() { rm -rf -- "$LOGDIR"; }
-trap cleanup EXIT
-on_signal() {
-    trap '' INT TERM
-    # Stop xargs and the workers, and ask every rsync to stop: rsync then
-    # moves what it has of the current file to the partial dir.  Wait for the
-    # rsyncs (a container ends when its PID 1 exits, killing them mid-save).
-    kill -s TERM 0 2>/dev/null
-    i=0
-    while [ "$i" -lt 120 ]; do
-        alive=0
-        for pf in "$LOGDIR"/*.pid; do
-            [ -e "$pf" ] || continue
-            pid=$(cat "$pf" 2>/dev/null) || continue
-            if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-                alive=1
-                kill -s TERM "$pid" 2>/dev/null
-            fi
-        done
-        [ "$alive" = 1 ] || break
-        sleep 1
-        i=$((i + 1))
-    done
-    err "interrupted; partial files are kept in $WORK_NAME and resumed by the next run"
-    exit "$1"
-}
-trap 'on_signal 130' INT
-trap 'on_signal 143' TERM
 
 HS_SRC=$RSRC HS_DST=$RDST HS_MODE=$MODE HS_WORK=$WORK HS_LOGDIR=$LOGDIR
-HS_XFLAGS=$XF HS_CTIME=$CTIME HS_STATE=$STATE HS_SKEW=$SKEW
-case $0 in
-/*) HS_SELF=$0 ;;
-*) HS_SELF=$(pwd -P)/$0 ;; # workers run classify from inside the source
-esac
+HS_XFLAGS=$XF HS_CTIME=$CTIME HS_STATE=$STATE HS_SKEW=$SKEW HS_REMOTE=$REMOTE
+# Stamps need only this side's clock: kept whenever changes can be found by
+# ctime (locally), and always behind a daemon (its scan finds them).
+HS_STAMPS=$CTIME
+[ "$REMOTE" = 0 ] || HS_STAMPS=1
 HS_DEFER=0
 [ "$MODE" = final ] && [ "$CTIME" = 1 ] && [ -z "$MAP" ] && HS_DEFER=1
 export HS_SRC HS_DST HS_MODE HS_WORK HS_LOGDIR HS_XFLAGS HS_CTIME HS_STATE HS_SKEW HS_SELF HS_DEFER
+export HS_REMOTE HS_SCAN HS_STAMPS
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 T0=$(now)
 info "mode=$MODE source=$RSRC dest=$RDST parallel=$PAR xattrs=$XATTRS acls=$ACLS"
@@ -639,7 +327,7 @@ if [ -n "$MAP" ]; then
     grep -v -x -e . -e lost+found "$LOGDIR/srcdirs" >"$LOGDIR/srcdirs.u"
     awk -F '\t' 'NF == 2 { print $1 }' "$MAP" >"$LOGDIR/mapped.old"
     grep -F -x -v -f "$LOGDIR/mapped.old" "$LOGDIR/srcdirs.u" >"$LOGDIR/unmapped"
-    awk -F '\t' 'NR == FNR { here[$0] = 1; next } NF == 2 && ($1 in here) { print $1, $2 }' \
+    awk -F '\t' 'NR == FNR { here[$0] = 1; next } NF == 2 && ($1 in here) { print ++n, $1, $2 }' \
         "$LOGDIR/srcdirs.u" "$MAP" >"$LOGDIR/pairs"
     NUSERS=$(wc -l <"$LOGDIR/pairs" | tr -d ' ')
     NUNMAPPED=$(wc -l <"$LOGDIR/unmapped" | tr -d ' ')
@@ -648,7 +336,8 @@ if [ -n "$MAP" ]; then
         "$(head -n 20 "$LOGDIR/unmapped" | tr '\n' ' ')"
     if [ "$NUSERS" -gt 0 ]; then
         # shellcheck disable=SC2086
-        xargs $XARGS_P -n 2 sh "$SELF" __worker <"$LOGDIR/pairs" &
+        [ ! -s "$HS_SCAN/list" ] || split_scan "$HS_SCAN" "$LOGDIR/pairs"
+        xargs $XARGS_P -n 3 sh "$SELF" __worker <"$LOGDIR/pairs" &
         wait $!
     fi
 else
@@ -663,60 +352,8 @@ else
     fi
 fi
 
-# Batched incremental final: the deferred users' changed trees, directories
-# and files, each kind in one rsync over the whole share (their paths are
-# relative to it).  Only then do their stamps move forward.  If anything
-# fails, or a directory appears that no tree covered (a rename that kept its
-# ctime), those users are run again: their stamps are still open, so each is
-# walked in full.
-: >"$LOGDIR/fin.out"
-: >"$LOGDIR/fin.err"
-: >"$LOGDIR/fin.trees"
-: >"$LOGDIR/fin.dirs"
-: >"$LOGDIR/fin.files"
-: >"$LOGDIR/fin.users"
-for d in "$LOGDIR"/u.*.defer; do
-    [ -e "$d" ] || continue
-    lb=${d%.defer}
-    cat "$lb.trees" >>"$LOGDIR/fin.trees"
-    cat "$lb.dirs" >>"$LOGDIR/fin.dirs"
-    cat "$lb.files" >>"$LOGDIR/fin.files"
-    { cat "$lb.name"; printf '\000'; } >>"$LOGDIR/fin.users"
-done
-if [ -s "$LOGDIR/fin.users" ]; then
-    FINRC=0
-    set -- --temp-dir="$WORK/tmp" --partial-dir="$WORK/partial/_final" --delete --ignore-missing-args --from0
-    if [ -s "$LOGDIR/fin.trees" ]; then
-        rs "$LOGDIR/fin" -r "$@" --files-from="$LOGDIR/fin.trees" --stats "$RSRC/" "$RDST/" || FINRC=$?
-    fi
-    if [ "$FINRC" -eq 0 ] && [ -s "$LOGDIR/fin.dirs" ]; then
-        rs "$LOGDIR/fin" -d "$@" --files-from="$LOGDIR/fin.dirs" --out-format='HSDIR %i' --stats \
-            "$RSRC/" "$RDST/" || FINRC=$?
-        if [ "$FINRC" -eq 0 ] && grep -q '^HSDIR cd+' "$LOGDIR/fin.out"; then
-            warn "a new directory outside the changed trees: walking the batched users in full"
-            FINRC=-1
-        fi
-    fi
-    if [ "$FINRC" -eq 0 ] && [ -s "$LOGDIR/fin.files" ]; then
-        rs "$LOGDIR/fin" --checksum "$@" --files-from="$LOGDIR/fin.files" --stats \
-            "$RSRC/" "$RDST/" || FINRC=$?
-    fi
-    if [ "$FINRC" -eq 0 ]; then
-        for f in "$STATE/pending"/* "$STATE/pending"/.[!.]* "$STATE/pending"/..?*; do
-            { [ -e "$f" ] && [ "${f%.new}" = "$f" ]; } || continue
-            mv -f -- "$f" "$STATE/users/" || { FINRC=1; err "cannot commit stamp $f"; }
-        done
-    else
-        [ "$FINRC" -lt 0 ] || { err "batched final copy failed (rsync exit $FINRC):"; sed 's/^/    /' "$LOGDIR/fin.err" | head -n 20 >&2; }
-        rm -rf -- "$STATE/pending" && mkdir -- "$STATE/pending"
-        : >"$LOGDIR/fin.out"
-        rm -f -- "$LOGDIR"/u.*.defer
-        HS_DEFER=0
-        # shellcheck disable=SC2086
-        xargs -0 $XARGS_P -n 1 sh "$SELF" __worker <"$LOGDIR/fin.users" &
-        wait $!
-    fi
-fi
+# Batched incremental final (local source): see batched_final.
+batched_final
 
 # verify --expect: every home the old hub's users need must be there.
 : >"$LOGDIR/missing"
@@ -729,24 +366,7 @@ fi
 NMISSING=$(wc -l <"$LOGDIR/missing" | tr -d ' ')
 
 # Sum up the per-user results.
-FAILED=0 FILES=0 BYTES=0 RECHECKED=$CT_TOP WALKED=0
-: >"$LOGDIR/failed"
-for r in "$LOGDIR"/u.*.res; do
-    [ -e "$r" ] || continue
-    read -r rc f b _s _d c w <"$r"
-    FILES=$((FILES + f)) BYTES=$((BYTES + b)) RECHECKED=$((RECHECKED + c))
-    [ "$w" = 1 ] && WALKED=$((WALKED + 1))
-    if [ "$rc" -ne 0 ]; then
-        FAILED=$((FAILED + 1))
-        n=$(cat "${r%.res}.name")
-        printf '%s\n' "$(json_str "${n#./}")" >>"$LOGDIR/failed"
-    fi
-done
-NDONE=$(find "$LOGDIR" -name 'u.*.res' | wc -l | tr -d ' ')
-if [ "$NDONE" -ne "$NUSERS" ]; then
-    err "only $NDONE of $NUSERS user directories finished"
-    FAILED=$((FAILED + NUSERS - NDONE))
-fi
+summarize
 
 if [ "$MODE" != verify ]; then
     if [ "$TOPRC" -eq 0 ] && [ "$FAILED" -eq 0 ]; then
@@ -765,81 +385,5 @@ if [ "$MODE" != verify ]; then
     fi
 fi
 
-set -- $(stats "$LOGDIR/top.out" "$LOGDIR/fin.out")
-FILES=$((FILES + $1)) BYTES=$((BYTES + $2))
-T1=$(now)
-DURATION=$((T1 - T0))
-
-# Differences (verify): deduplicated, in the order found.
-cat "$LOGDIR/top.out" "$LOGDIR"/u.*.out 2>/dev/null | sed -n 's/^HSITEM //p' |
-    awk '!seen[$0]++' >"$LOGDIR/diffs"
-NDIFF=$(wc -l <"$LOGDIR/diffs" | tr -d ' ')
-MAXLIST=1000
-
-if [ "$TOPRC" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
-    STATUS=3 RESULT=failed
-elif [ "$MODE" = verify ] && { [ "$NDIFF" -gt 0 ] || [ "$NMISSING" -gt 0 ]; }; then
-    STATUS=1 RESULT=differences
-else
-    STATUS=0 RESULT=ok
-fi
-
-if [ -n "$REPORT" ]; then
-    {
-        printf '{\n'
-        printf '  "mode": "%s",\n' "$MODE"
-        printf '  "result": "%s",\n' "$RESULT"
-        printf '  "exit_code": %s,\n' "$STATUS"
-        printf '  "source": %s,\n' "$(json_str "$RSRC")"
-        printf '  "dest": %s,\n' "$(json_str "$RDST")"
-        printf '  "parallel": %s,\n' "$PAR"
-        printf '  "users": %s,\n' "$NUSERS"
-        printf '  "failed_users": ['
-        sep=
-        while IFS= read -r line; do printf '%s%s' "$sep" "$line"; sep=', '; done <"$LOGDIR/failed"
-        printf '],\n'
-        printf '  "files_transferred": %s,\n' "$FILES"
-        printf '  "bytes_transferred": %s,\n' "$BYTES"
-        printf '  "ctime_rechecked_files": %s,\n' "$RECHECKED"
-        printf '  "users_walked_fully": %s,\n' "$WALKED"
-        printf '  "started_at": "%s",\n' "$STARTED"
-        printf '  "duration_seconds": %s,\n' "$DURATION"
-        printf '  "xattrs": %s,\n' "$([ "$XATTRS" = 1 ] && echo true || echo false)"
-        printf '  "acls": %s,\n' "$([ "$ACLS" = 1 ] && echo true || echo false)"
-        json_list() { # json_list FILE: a JSON array of its lines
-            sep=
-            printf '['
-            while IFS= read -r line; do printf '%s%s' "$sep" "$(json_str "$line")"; sep=', '; done <"$1"
-            printf ']'
-        }
-        printf '  "mapped": %s,\n' "$([ -n "$MAP" ] && echo true || echo false)"
-        printf '  "unmapped_dirs": %s,\n' "$(json_list "$LOGDIR/unmapped")"
-        printf '  "missing_homes": %s,\n' "$(json_list "$LOGDIR/missing")"
-        printf '  "differences_count": %s,\n' "$NDIFF"
-        printf '  "differences_truncated": %s,\n' "$([ "$NDIFF" -gt "$MAXLIST" ] && echo true || echo false)"
-        printf '  "differences": ['
-        sep=
-        head -n "$MAXLIST" "$LOGDIR/diffs" | while IFS= read -r line; do
-            printf '%s\n    %s' "$sep" "$(json_str "$line")"
-            sep=,
-        done
-        [ "$NDIFF" -gt 0 ] && printf '\n  '
-        printf ']\n}\n'
-    } >"$REPORT.tmp.$$" && mv -f -- "$REPORT.tmp.$$" "$REPORT" ||
-        err "cannot write report '$REPORT'"
-fi
-
-if [ "$NMISSING" -gt 0 ]; then
-    err "verify: $NMISSING user(s) of the old hub have no home in '$RDST':" \
-        "$(head -n 50 "$LOGDIR/missing" | tr '\n' ' ')"
-fi
-if [ "$MODE" = verify ]; then
-    if [ "$NDIFF" -gt 0 ]; then
-        err "verify: $NDIFF difference(s) between source and destination; first ones:"
-        head -n 50 "$LOGDIR/diffs" | sed 's/^/    /' >&2
-    else
-        info "verify: no differences"
-    fi
-fi
-info "$RESULT: mode=$MODE users=$NUSERS failed=$FAILED files=$FILES bytes=$BYTES seconds=$DURATION"
+finish
 exit "$STATUS"

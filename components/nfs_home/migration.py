@@ -8,7 +8,7 @@ import pulumi_kubernetes as k8s
 from components.labels import labels
 
 from .args import HomeMigration
-from .sync_job import read_script, render_script_configmap, render_sync_job
+from .sync_job import read_scripts, render_script_configmap, render_sync_job
 from .volumes import CLAIM_NAME
 
 BULK_DEADLINE = 3 * 24 * 3600
@@ -47,7 +47,7 @@ def declare_sync_jobs(
         user_map = "".join(f"{old}\t{new}\n" for old, new in pairs)
         if source.old_users:
             expect = "".join(f"{h}\n" for h in expected_homes(pairs, read_lines(source.old_users))[0])
-    script = render_script_configmap("home-sync-script", namespace, read_script(), job_labels,
+    script = render_script_configmap("home-sync-script", namespace, read_scripts(), job_labels,
                                      user_map=user_map, expect=expect)
     configmap = k8s.core.v1.ConfigMap(
         f"{name}-sync-script", metadata=script["metadata"], data=script["data"],

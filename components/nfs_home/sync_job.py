@@ -1,7 +1,7 @@
 """Kubernetes manifests (plain dicts) for the Job that runs homesync.sh.
 
-Pure functions: no Pulumi import and no I/O except `read_script()`, which
-reads homesync.sh when called.  The caller chooses the names (for example
+Pure functions: no Pulumi import and no I/O except `read_scripts()`, which
+reads homesync.sh and the parts it sources when called.  The caller chooses the names (for example
 ``home-sync-bulk-3`` from a sync_generation counter) and passes the dicts to
 Pulumi.  See docs/migration.md, "Copying home directories".
 """
@@ -12,16 +12,12 @@ import copy
 import re
 from pathlib import Path
 
-# instrumentisto/rsync-ssh: Alpine + rsync (busybox sh/find/xargs), ~10 MB.
-# Tag and digest as pinned in public code (keatsfonam/kubectl-shrink-pvc,
-# internal/datamover/datamover.go, DefaultImage).  Re-check with
-# `crane digest instrumentisto/rsync-ssh:alpine3.23-r3` before bumping.
-RSYNC_IMAGE = (
-    "instrumentisto/rsync-ssh:alpine3.23-r3"
-    "@sha256:6cbad37c2fbdca4ac7ad9d1c1bb8990af9efd4dc76321b349935876cbb1e9e4a"
-)
+from components.images import RSYNC_IMAGE
 
 SCRIPT_KEY = "homesync.sh"
+# The parts homesync.sh sources from its own directory (the ConfigMap's mount).
+PART_KEYS = ("homesync_lib.sh", "homesync_changes.sh", "homesync_source.sh", "homesync_worker.sh",
+             "homesync_report.sh")
 MAP_KEY = "map.tsv"          # old-dir<TAB>new-dir (python -m infra.migrate map-usernames)
 EXPECT_KEY = "expect.txt"    # homes the old hub's users must find; verify fails without one
 SCRIPT_DIR = "/opt/homesync"
@@ -51,10 +47,10 @@ _RSYNC_URL = re.compile(r"^rsync://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._-]+(/[A-
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")
 
 
-def read_script(path: str | Path | None = None) -> str:
-    """Text of homesync.sh (next to this module unless `path` is given)."""
-    p = Path(path) if path is not None else Path(__file__).with_name(SCRIPT_KEY)
-    return p.read_text(encoding="utf-8")
+def read_scripts(directory: str | Path | None = None) -> dict[str, str]:
+    """Text of homesync.sh and of its parts, by file name (next to this module unless `directory` is given)."""
+    d = Path(directory) if directory is not None else Path(__file__).parent
+    return {key: (d / key).read_text(encoding="utf-8") for key in (SCRIPT_KEY, *PART_KEYS)}
 
 
 def validate_dns_label(value: str, what: str) -> None:
@@ -81,17 +77,19 @@ def _validate_labels(labels: dict | None) -> dict:
     return labels
 
 
-def render_script_configmap(name: str, namespace: str, script_text: str, labels: dict | None,
+def render_script_configmap(name: str, namespace: str, scripts: dict[str, str], labels: dict | None,
                             user_map: str | None = None, expect: str | None = None) -> dict:
     validate_dns_label(name, "ConfigMap name")
     validate_dns_label(namespace, "namespace")
-    if not isinstance(script_text, str) or not script_text.startswith("#!"):
-        raise ValueError("script_text must be the text of homesync.sh (starting with '#!')")
+    if sorted(scripts) != sorted((SCRIPT_KEY, *PART_KEYS)):
+        raise ValueError(f"scripts must be homesync.sh and its parts {', '.join(PART_KEYS)}, got {sorted(scripts)}")
+    if not scripts[SCRIPT_KEY].startswith("#!"):
+        raise ValueError("scripts['homesync.sh'] must be the text of homesync.sh (starting with '#!')")
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": name, "namespace": namespace, "labels": _validate_labels(labels)},
-        "data": {SCRIPT_KEY: script_text,
+        "data": {**scripts,
                  **({MAP_KEY: user_map} if user_map is not None else {}),
                  **({EXPECT_KEY: expect} if expect is not None else {})},
     }
@@ -198,7 +196,7 @@ def render_sync_job(*, name: str, namespace: str, mode: str, legacy_server: str 
             {"name": "home", "persistentVolumeClaim": {"claimName": home_claim}},
             {"name": "script", "configMap": {"name": configmap_name, "defaultMode": 0o555,
                                              "items": [{"key": k, "path": k} for k in (
-                                                 SCRIPT_KEY, *([MAP_KEY] if mapped else []),
+                                                 SCRIPT_KEY, *PART_KEYS, *([MAP_KEY] if mapped else []),
                                                  *([EXPECT_KEY] if expect else []))]}},
             {"name": "scratch", "emptyDir": {"sizeLimit": "1Gi"}},
         ],

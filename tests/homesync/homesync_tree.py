@@ -17,6 +17,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "components" / "nfs_home" / "homesync.sh"
+# homesync.sh and the parts it sources from its own directory
+PARTS = sorted(SCRIPT.parent.glob("homesync*.sh"))
+SCANNER = REPO / "components" / "legacy" / "scan_changes.sh"
 WORK_NAME = b".homesync-work"
 # Per-user stamps kept by homesync.sh at the root of DEST between passes.
 STATE_NAME = b".homesync"

@@ -18,6 +18,8 @@ import time
 import pytest
 from homesync_tree import (
     IS_ROOT,
+    PARTS,
+    SCANNER,
     SCRIPT,
     STATE_NAME,
     WORK_NAME,
@@ -482,7 +484,8 @@ def public_dir():
     import tempfile
     d = tempfile.mkdtemp(prefix="homesync-public-", dir="/tmp")
     os.chmod(d, 0o755)
-    shutil.copy(SCRIPT, os.path.join(d, "homesync.sh"))
+    for part in PARTS:
+        shutil.copy(part, os.path.join(d, part.name))
     os.chmod(os.path.join(d, "homesync.sh"), 0o755)
     yield d
     shutil.rmtree(d, ignore_errors=True)
@@ -579,13 +582,16 @@ def test_read_only_mount_destination(tmp_path):
 
 
 def test_script_is_posix_sh():
+    assert [p.name for p in PARTS] == ["homesync.sh", "homesync_changes.sh", "homesync_lib.sh",
+                                       "homesync_report.sh", "homesync_source.sh", "homesync_worker.sh"]
     for shell in ("sh", "dash", "busybox"):
         exe = shutil.which(shell)
         if exe is None:
             continue
-        cmd = [exe, "sh", "-n", str(SCRIPT)] if shell == "busybox" else [exe, "-n", str(SCRIPT)]
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        assert p.returncode == 0, (shell, p.stderr)
+        for script in (*PARTS, SCANNER):
+            cmd = [exe, "sh", "-n", str(script)] if shell == "busybox" else [exe, "-n", str(script)]
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            assert p.returncode == 0, (shell, script.name, p.stderr)
     assert os.access(SCRIPT, os.X_OK), "homesync.sh must be executable"
     with open(SCRIPT) as f:
         assert f.readline().strip() == "#!/bin/sh"

@@ -33,6 +33,34 @@ def test_no_component_imports_the_stack_or_the_tests():
     assert offenders(REPO / "components", {"infra", "tests", "examples"}) == []
 
 
+def imported_modules(source: str) -> set[str]:
+    """Full names of the absolute imports of a module (``from a.b import c`` gives a.b and a.b.c)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def component_offenders(component: str, other: str) -> list[str]:
+    return sorted(str(path.relative_to(REPO)) for path in (REPO / "components" / component).rglob("*.py")
+                  if any(m == f"components.{other}" or m.startswith(f"components.{other}.")
+                         for m in imported_modules(path.read_text())))
+
+
+def test_the_component_scan_sees_a_cross_import():
+    assert imported_modules("from components.legacy.args import Phase\n") >= {"components.legacy.args"}
+    assert imported_modules("from components import legacy\n") >= {"components.legacy"}
+
+
+@pytest.mark.parametrize("component, other", [("nfs_home", "legacy"), ("legacy", "nfs_home")])
+def test_the_old_and_new_sides_of_a_migration_do_not_import_each_other(component, other):
+    """They share only components.phases and components.images; the scan format is a documented contract."""
+    assert component_offenders(component, other) == []
+
+
 def test_the_example_uses_the_components_and_nothing_of_the_stack():
     assert offenders(REPO / "examples", {"infra", "tests"}) == []
     assert "components" in imported_packages((REPO / "examples/daskhub/__main__.py").read_text())

@@ -179,19 +179,31 @@ def test_max_length_name_accepted():
 
 
 def test_script_configmap():
-    text = sync_job.read_script()
-    assert text.startswith("#!/bin/sh")
-    cm = sync_job.render_script_configmap("homesync-script", "staging", text, LABELS)
+    scripts = sync_job.read_scripts()
+    assert scripts["homesync.sh"].startswith("#!/bin/sh")
+    cm = sync_job.render_script_configmap("homesync-script", "staging", scripts, LABELS)
     assert cm == {
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "homesync-script", "namespace": "staging", "labels": LABELS},
-        "data": {"homesync.sh": text},
+        "data": scripts,
     }
-    assert cm == sync_job.render_script_configmap("homesync-script", "staging", text, LABELS)
+    assert cm == sync_job.render_script_configmap("homesync-script", "staging", scripts, LABELS)
     with pytest.raises(ValueError, match="DNS-1123"):
-        sync_job.render_script_configmap("HomeSync", "staging", text, LABELS)
+        sync_job.render_script_configmap("HomeSync", "staging", scripts, LABELS)
     with pytest.raises(ValueError, match="homesync.sh"):
-        sync_job.render_script_configmap("homesync-script", "staging", "echo hi", LABELS)
+        sync_job.render_script_configmap("homesync-script", "staging", {**scripts, "homesync.sh": "echo hi"}, LABELS)
+    with pytest.raises(ValueError, match="homesync_worker.sh"):
+        sync_job.render_script_configmap("homesync-script", "staging",
+                                         {k: v for k, v in scripts.items() if k != "homesync_worker.sh"}, LABELS)
+
+
+def test_every_part_homesync_sources_is_in_the_configmap():
+    """The Job mounts the ConfigMap's keys; a part homesync.sh sources but the map lacks fails at run time."""
+    sourced = set(re.findall(r'\. "\$HS_PARTS/([a-z_]+\.sh)"', sync_job.read_scripts()["homesync.sh"]))
+    assert sourced == set(sync_job.PART_KEYS)
+    items = job(mapped=True)["spec"]["template"]["spec"]["volumes"]
+    keys = {i["key"] for v in items if "configMap" in v for i in v["configMap"]["items"]}
+    assert set(sync_job.PART_KEYS) <= keys
 
 
 def test_module_is_pure():

@@ -1,0 +1,189 @@
+# homesync_source.sh -- what homesync.sh checks and learns before it copies:
+# the map, the source (a directory or an rsync:// daemon), the paths, the
+# old homes' size against the new share, and the change scan made beside a
+# daemon; and the batched copy of a local incremental final.  Sourced (`.`),
+# never run; POSIX sh.  Sets the main process's variables.
+
+# --map: OLD<TAB>NEW per line.  Names are restricted to characters that need
+# no quoting (old names are escapism output, which may begin with '-', new
+# ones KubeSpawner slugs), so pairs can go through xargs as words; they only
+# ever reach a command after a path prefix or `--`.
+# check_map FILE: dies listing every bad line.
+check_map() {
+    [ -r "$1" ] || die "map '$1' is not readable"
+    MAPERR=$(awk -F '\t' '
+        function bad(m) { printf "map line %d: %s\n", NR, m; n++ }
+        /^$/ { next }
+        NF != 2 { bad("expected OLD<TAB>NEW"); next }
+        {
+            for (i = 1; i <= 2; i++)
+                if ($i !~ /^[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*$/ || $i ~ /^\.homesync/ || $i == "lost+found")
+                    bad("\"" $i "\" is not a usable directory name")
+            if ($1 in old) bad("\"" $1 "\" is mapped twice")
+            else if ($2 in new) bad("\"" new[$2] "\" and \"" $1 "\" both map to \"" $2 "\"")
+            old[$1] = 1; new[$2] = $1
+        }
+        END { exit n > 0 }' "$1") || die "invalid map '$1':
+    $MAPERR"
+}
+
+# open_source SRC: sets RSRC and REMOTE; dies when SRC cannot be read.
+open_source() {
+    case $1 in
+    rsync://*)
+        # An rsync daemon (the old cluster's read-only export of the old homes).
+        [ -n "$MAP" ] || die "an rsync:// source needs --map"
+        RSRC=${SRC%/}
+        REMOTE=1
+        PROBE=$(rsync --contimeout="$CONTIMEOUT" --timeout="$CONTIMEOUT" --list-only "$RSRC/" 2>&1 >/dev/null) ||
+            die "cannot reach $RSRC/: $(printf '%s\n' "$PROBE" | grep -v '^rsync error:' | head -n 3 | tr '\n' ' ')"
+        ;;
+    *)
+        REMOTE=0
+        [ -e "$1" ] || die "source '$1' does not exist"
+        [ -d "$1" ] || die "source '$1' is not a directory"
+        { [ -r "$1" ] && [ -x "$1" ] && ls -a -- "$1" >/dev/null 2>&1; } ||
+            die "source '$1' is not readable"
+        RSRC=$(cd -- "$1" && pwd -P) || die "cannot resolve source '$1'"
+        for reserved in "$WORK_NAME" "$STATE_NAME"; do
+            if [ -e "$RSRC/$reserved" ] || [ -L "$RSRC/$reserved" ]; then
+                die "source contains '$reserved', which is reserved for homesync's own files"
+            fi
+        done
+        ;;
+    esac
+}
+
+# real path of a directory that may not exist yet: resolve the nearest
+# existing ancestor, append the rest
+real_path() {
+    p=$1 rest=
+    while [ ! -d "$p" ]; do
+        if [ -e "$p" ] || [ -L "$p" ] || [ "$p" = . ] || [ "$p" = / ]; then break; fi
+        rest=/$(basename -- "$p")$rest
+        p=$(dirname -- "$p")
+    done
+    r=$(cd -- "$p" 2>/dev/null && pwd -P) || r=$p
+    printf '%s%s\n' "${r%/}" "$rest"
+}
+check_nesting() {
+    [ "$2" != / ] || die "refusing to use / as destination"
+    case $2/ in
+    "$1"/*) die "destination '$2' is inside source '$1'" ;;
+    esac
+    case $1/ in
+    "$2"/*) die "source '$1' is inside destination '$2'" ;;
+    esac
+}
+
+# The old homes' used bytes, and (rsync://) the change scan made beside the
+# daemon: its home records give each home's inode; for final, every entry
+# that changed since the oldest clean point of any user.
+# source_facts: sets SRC_USED, SCAN_STATE, HS_SCAN; CTIME=0 unless a scan
+# can prove what changed.
+source_facts() {
+    SCAN_STATE=none HS_SCAN=$LOGDIR/scan SRC_USED=
+    if [ "$REMOTE" = 1 ] && [ "$MODE" != verify ]; then
+        since=
+        if [ "$MODE" = final ] && [ "$CTIME" = 1 ]; then
+            for f in "$DST/$STATE_NAME/users"/* "$DST/$STATE_NAME/users"/.[!.]*; do
+                [ -f "$f" ] || continue
+                read -r _ c _ <"$f" || continue
+                case $c in '' | *[!0-9]*) continue ;; esac
+                if [ -z "$since" ] || [ "$c" -lt "$since" ]; then since=$c; fi
+            done
+        fi
+        nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+        t_asked=$(now)
+        if fetch_scan "${since:-tops}.$nonce" "$HS_SCAN"; then
+            SRC_USED=$(meta_value "$HS_SCAN" used)
+            lag=$(($(meta_value "$HS_SCAN" now) - t_asked))
+            if [ "$lag" -lt "-$SKEW" ] || [ "$lag" -gt "$(($(now) - t_asked + SKEW))" ]; then
+                SCAN_STATE="clock skew ${lag}s beyond the ${SKEW}s margin: no incremental pass"
+            elif [ -n "$since" ]; then
+                SCAN_STATE="changes since $since"
+            else
+                SCAN_STATE="homes only"
+            fi
+        else
+            SCAN_STATE="unavailable: $(grep -v '^rsync error' "$HS_SCAN.log" | head -n 2 | tr '\n' ' ')"
+            warn "no change scan from the daemon ($SCAN_STATE); every user is walked in full"
+        fi
+        case $SCAN_STATE in "changes since"*) ;; *) CTIME=0 ;; esac
+    elif [ "$REMOTE" = 0 ]; then
+        set -- $(df_bytes "$RSRC")
+        SRC_USED=${2:-}
+    fi
+}
+
+# The new share must hold the old homes with headroom; checked before
+# anything is written (DEST may not exist yet: its nearest existing parent).
+# check_capacity DEST: dies, having changed nothing, unless the old homes'
+# SRC_USED bytes fit DEST's share with HEADROOM percent to spare.
+check_capacity() {
+    d=$(real_path "$1")
+    while [ ! -d "$d" ]; do d=${d%/*}; d=${d:-/}; done
+    set -- $(df_bytes "$d")
+    if [ -n "${1:-}" ] && [ "$(df -P -- "$d" | awk 'NR == 2 { print $6 }')" != "$(
+        [ "$REMOTE" = 1 ] || df -P -- "$RSRC" | awk 'NR == 2 { print $6 }')" ] &&
+        [ $((SRC_USED + SRC_USED * HEADROOM / 100)) -gt "$1" ]; then
+        die "the old homes use $SRC_USED bytes; the new share '$d' holds $1, less than that plus ${HEADROOM}% headroom: nothing copied"
+    fi
+}
+
+# Batched incremental final: the deferred users' changed trees, directories
+# and files, each kind in one rsync over the whole share (their paths are
+# relative to it).  Only then do their stamps move forward.  If anything
+# fails, or a directory appears that no tree covered (a rename that kept its
+# ctime), those users are run again: their stamps are still open, so each is
+# walked in full.
+batched_final() {
+    : >"$LOGDIR/fin.out"
+    : >"$LOGDIR/fin.err"
+    : >"$LOGDIR/fin.trees"
+    : >"$LOGDIR/fin.dirs"
+    : >"$LOGDIR/fin.files"
+    : >"$LOGDIR/fin.users"
+    for d in "$LOGDIR"/u.*.defer; do
+        [ -e "$d" ] || continue
+        lb=${d%.defer}
+        cat "$lb.trees" >>"$LOGDIR/fin.trees"
+        cat "$lb.dirs" >>"$LOGDIR/fin.dirs"
+        cat "$lb.files" >>"$LOGDIR/fin.files"
+        { cat "$lb.name"; printf '\000'; } >>"$LOGDIR/fin.users"
+    done
+    if [ -s "$LOGDIR/fin.users" ]; then
+        FINRC=0
+        set -- --temp-dir="$WORK/tmp" --partial-dir="$WORK/partial/_final" --delete --ignore-missing-args --from0
+        if [ -s "$LOGDIR/fin.trees" ]; then
+            rs "$LOGDIR/fin" -r "$@" --files-from="$LOGDIR/fin.trees" --stats "$RSRC/" "$RDST/" || FINRC=$?
+        fi
+        if [ "$FINRC" -eq 0 ] && [ -s "$LOGDIR/fin.dirs" ]; then
+            rs "$LOGDIR/fin" -d "$@" --files-from="$LOGDIR/fin.dirs" --out-format='HSDIR %i' --stats \
+                "$RSRC/" "$RDST/" || FINRC=$?
+            if [ "$FINRC" -eq 0 ] && grep -q '^HSDIR cd+' "$LOGDIR/fin.out"; then
+                warn "a new directory outside the changed trees: walking the batched users in full"
+                FINRC=-1
+            fi
+        fi
+        if [ "$FINRC" -eq 0 ] && [ -s "$LOGDIR/fin.files" ]; then
+            rs "$LOGDIR/fin" --checksum "$@" --files-from="$LOGDIR/fin.files" --stats \
+                "$RSRC/" "$RDST/" || FINRC=$?
+        fi
+        if [ "$FINRC" -eq 0 ]; then
+            for f in "$STATE/pending"/* "$STATE/pending"/.[!.]* "$STATE/pending"/..?*; do
+                { [ -e "$f" ] && [ "${f%.new}" = "$f" ]; } || continue
+                mv -f -- "$f" "$STATE/users/" || { FINRC=1; err "cannot commit stamp $f"; }
+            done
+        else
+            [ "$FINRC" -lt 0 ] || { err "batched final copy failed (rsync exit $FINRC):"; sed 's/^/    /' "$LOGDIR/fin.err" | head -n 20 >&2; }
+            rm -rf -- "$STATE/pending" && mkdir -- "$STATE/pending"
+            : >"$LOGDIR/fin.out"
+            rm -f -- "$LOGDIR"/u.*.defer
+            HS_DEFER=0
+            # shellcheck disable=SC2086
+            xargs -0 $XARGS_P -n 1 sh "$SELF" __worker <"$LOGDIR/fin.users" &
+            wait $!
+        fi
+    fi
+}
