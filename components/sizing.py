@@ -1,9 +1,10 @@
 """Machine shapes, and how much of a node is left for our pods once the cloud and its DaemonSets have theirs.
 
 A pod requesting more CPU or memory than a node's allocatable, minus what every
-DaemonSet on the node requests, never schedules: the autoscaler adds nodes it can't
-use and the spawn times out. Profiles and dask worker sizes are checked against
-`allocatable()` so that shows up as a config error instead.
+DaemonSet and static pod on the node requests, never schedules: the autoscaler adds
+nodes it can't use and the spawn times out. Profiles and the largest dask worker are
+checked against `room()`, that less some headroom, so it shows up as a config error
+instead.
 
 Memory is in GiB throughout: profiles render as e.g. "28G", which KubeSpawner
 (jupyterhub.traitlets.ByteSpecification) reads as 28 * 1024**3 bytes, and dask
@@ -80,6 +81,21 @@ KERNEL_KEEPS = {"gcp": 1 - 31.357 / 32, "aws": 1 - 30.886 / 32}
 # deployer/commands/generate/resource_allocation/daemonset_requests.yaml.
 SYSTEM_DAEMONSETS = {"gcp": Allocatable(0.344, 596 * MIB), "aws": Allocatable(0.195, 250 * MIB)}
 
+# GKE runs kube-proxy on every node of a cluster without Dataplane V2 as a static pod,
+# not a DaemonSet, so the sums above miss it (2i2c daemonset_requests.yaml says as
+# much). Its manifest requests 100m CPU and no memory (kubernetes/kubernetes
+# cluster/gce, kube-proxy static pod: "Increasing to 100m to avoid CPU starvation on
+# full nodes"). The cluster keeps the legacy datapath with Calico network policy
+# (components/cluster/gke.py): datapath_provider cannot change on a running cluster,
+# and moving to Dataplane V2 would replace the cluster under its users. On EKS,
+# kube-proxy is a DaemonSet and already in SYSTEM_DAEMONSETS.
+NODE_STATIC_PODS = {"gcp": Allocatable(0.1, 0.0), "aws": Allocatable(0.0, 0.0)}
+
+# What a profile or the largest dask worker leaves free on its node: DaemonSet
+# requests move with GKE and EKS versions (an agent added or its request raised at a
+# node upgrade), and a pod sized to the last millicore would stop scheduling then.
+HEADROOM = Allocatable(0.05, 0.25)
+
 # DaemonSets our charts put on user nodes. z2jh 4.4.0 enables the continuous image
 # puller (prePuller.continuous.enabled: true) with prePuller.resources: {}, and
 # binderhub-service's docker-api has dockerApi.resources: {}: neither requests
@@ -117,13 +133,17 @@ def kube_reserved(provider: str, machine_type: str, memory_gib: float, vcpus: in
 
 def allocatable(provider: str, machine_type: str) -> Allocatable:
     """CPU and GiB a pod can request on an otherwise empty node: the kubelet's
-    allocatable less the cloud's and our charts' DaemonSets."""
+    allocatable less the cloud's and our charts' DaemonSets and the static pods."""
     machine = MACHINES[provider][machine_type]
     capacity = machine.memory_gb * (1 - KERNEL_KEEPS[provider])
     reserved = kube_reserved(provider, machine_type, capacity, machine.vcpus)
-    daemons = SYSTEM_DAEMONSETS[provider]
-    return Allocatable(
-        cpu=machine.vcpus - reserved.cpu - daemons.cpu - HUB_DAEMONSETS.cpu,
-        memory_gib=capacity - reserved.memory_gib - daemons.memory_gib - HUB_DAEMONSETS.memory_gib,
-    )
+    taken = [reserved, SYSTEM_DAEMONSETS[provider], NODE_STATIC_PODS[provider], HUB_DAEMONSETS]
+    return Allocatable(cpu=machine.vcpus - sum(t.cpu for t in taken),
+                       memory_gib=capacity - sum(t.memory_gib for t in taken))
+
+
+def room(provider: str, machine_type: str) -> Allocatable:
+    """What one profile or dask worker may ask for on a node of this type: allocatable() less HEADROOM."""
+    free = allocatable(provider, machine_type)
+    return Allocatable(free.cpu - HEADROOM.cpu, free.memory_gib - HEADROOM.memory_gib)
 

@@ -11,7 +11,7 @@ from components.dask_hub import DaskHub, DaskHubArgs
 from components.labels import PART_OF
 from components.legacy.hub import LegacyHub, LegacyHubArgs
 from components.nfs_home import NFSHome
-from components.sizing import allocatable
+from components.sizing import room
 from infra.config import HubConfig, StackConfig
 from infra.config.migration import legacy_home_deletable
 
@@ -63,7 +63,7 @@ def declare_hubs(
                 namespace=namespace.metadata.name,
                 cluster=cluster,
                 home_values=home.singleuser_values if home else {},
-                worker_room=allocatable(config.provider, worker_pool.machine_type),
+                worker_room=room(config.provider, worker_pool.machine_type),
                 client_secret=hub.auth.github.client_secret.get_secret_value() if hub.auth.github.client_secret else "",
                 pool_names=list(config.cluster.node_pools),
                 binder=binder,

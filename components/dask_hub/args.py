@@ -87,14 +87,15 @@ class Profile(Base):
 
 
 def fit_problems(profile: Profile, room: Allocatable, node: str) -> list[tuple[str, str]]:
-    """(field, problem) for what a profile guarantees beyond `room`, what a pod can request on an
-    empty node of its pool (components/sizing.py): such a server would never schedule."""
+    """(field, problem) for what a profile guarantees beyond `room`, what a pod may request on an
+    empty node of its pool with headroom kept (components/sizing.py room()): beyond the node's
+    allocatable such a server would never schedule."""
     too_big = []
     if profile.cpu > room.cpu:
         too_big.append(("cpu", f"{profile.cpu:g} CPU", f"{room.cpu:.2f} CPU"))
     if profile.memory_gb > room.memory_gib:
         too_big.append(("memory_gb", f"{profile.memory_gb:g} GiB", f"{room.memory_gib:.1f} GiB"))
-    return [(field, f"{asked} does not fit on {node} (allocatable after system and hub DaemonSets: {has})")
+    return [(field, f"{asked} does not fit on {node} (room for one pod on an empty node: {has})")
             for field, asked, has in too_big]
 
 

@@ -10,7 +10,7 @@ from components.dask_hub.args import fit_problems
 from components.credit_project.args import CreditsConfig
 from components.fields import Base, name_rule, reject
 from components.legacy.args import LegacyResources
-from components.sizing import MACHINES, allocatable
+from components.sizing import MACHINES, room as node_room
 
 from .ci import StackCi
 from .hubs import HOME_TIERS, HubConfig
@@ -184,8 +184,9 @@ class StackConfig(Base):
                 problems.append((f"{where}.node_pool", f"{profile.node_pool!r} is draining; name the pool that replaces it"))
             if pool.machine_type not in MACHINES[self.provider]:
                 continue
-            # The pool's machine, less what the kubelet keeps and every DaemonSet requests (components/sizing.py).
-            room = allocatable(self.provider, pool.machine_type)
+            # The pool's machine, less what the kubelet keeps, every DaemonSet and static pod requests
+            # and some headroom (components/sizing.py).
+            room = node_room(self.provider, pool.machine_type)
             problems += [(f"{where}.{field}", problem) for field, problem in fit_problems(profile, room, pool.machine_type)]
         return problems
 

@@ -48,7 +48,7 @@ def test_profiles_select_the_pools_and_workers_are_bounded_by_the_worker_room(ex
     [small] = values["dev-jupyterhub"]["singleuser"]["profileList"]
     assert small["kubespawner_override"]["node_selector"] == {"node.kubernetes.io/instance-type": "n2-highmem-4"}
     options = values["dev-dask-gateway"]["gateway"]["extraConfig"]["cluster-options"]
-    assert "max=15.5" in options and "max=110.0" in options
+    assert "max=15.3" in options and "max=110.0" in options
     assert values["dev-jupyterhub"]["proxy"]["service"] == {"type": "LoadBalancer"}
 
 
@@ -62,7 +62,7 @@ def test_a_reserved_address_is_claimed_by_the_proxy():
 @pytest.mark.parametrize("overrides, problems", [
     (["hub.profiles.small.cpu=8", "hub.profiles.small.node_pool=small"],
      ["my-daskhub:hub.profiles.small.cpu: 8 CPU does not fit on pool 'small' "
-      "(allocatable after system and hub DaemonSets: 3.50 CPU)"]),
+      "(room for one pod on an empty node: 3.40 CPU)"]),
     (["hub.profiles.small.node_pool=huge"],
      ["my-daskhub:hub.profiles.small.node_pool: must be one of cluster.user_pools (small)"]),
     (["hub.scratch.enabled=true", "hub.dns={mode: cloud, zone: example}"],

@@ -56,10 +56,10 @@ CASES = [
      "pangeo-hubs:cluster.node_pools.core.machine_type: unknown gcp machine type 'r5.xlarge'"),
     ("profile too big for its pool", gcp_values("hubs.staging.profiles.small.memory_gb=28"),
      "pangeo-hubs:hubs.staging.profiles.small.memory_gb: 28 GiB does not fit on n2-highmem-4 "
-     "(allocatable after system and hub DaemonSets: 27.2 GiB)"),
+     "(room for one pod on an empty node: 26.9 GiB)"),
     ("profile with more cpu than its pool has left", gcp_values("hubs.prod.profiles.small.cpu=4"),
      "pangeo-hubs:hubs.prod.profiles.small.cpu: 4 CPU does not fit on n2-highmem-4 "
-     "(allocatable after system and hub DaemonSets: 3.58 CPU)"),
+     "(room for one pod on an empty node: 3.43 CPU)"),
     ("profile on a worker pool", gcp_values("hubs.prod.profiles.small.node_pool=dask-n2-highmem-16"),
      "pangeo-hubs:hubs.prod.profiles.small.node_pool: must name a user node pool"),
     ("overlapping ranges", gcp_values("cluster.network.pods_cidr=10.0.0.0/12"),

@@ -18,7 +18,7 @@ from components.dask_hub.charts import HubReleases
 from components.dask_hub.gateway_values import SCRATCH_ENV, gateway_values
 from components.dask_hub.jupyterhub_values import HubSecrets, jupyterhub_values
 from infra.config import parse_stack_config, read_stack_file
-from components.sizing import allocatable
+from components.sizing import room
 
 REPO = Path(__file__).resolve().parents[2]
 SECRETS = HubSecrets(*(f"s3cr3t-{i}" for i in range(6)))
@@ -102,7 +102,7 @@ def test_idle_culler_uses_the_hub_timeout(hub_values):
 @pytest.fixture(scope="module")
 def cluster_options(config):
     values = gateway_values(config.hubs["prod"], api_token="t", service_account="user",
-                            worker_room=allocatable("gcp", "n2-highmem-16"), scratch_url="gs://scratch")
+                            worker_room=room("gcp", "n2-highmem-16"), scratch_url="gs://scratch")
     assert values["gateway"]["env"] == [{"name": SCRATCH_ENV, "value": "gs://scratch"}]
     c = Config()
     monkeypatch = pytest.MonkeyPatch()
@@ -119,8 +119,8 @@ def test_gateway_options_default_to_the_users_image_and_fit_the_worker_machine(c
     assert isinstance(options, Options)
     spec = {field["field"]: field for field in options.get_specification()}
     assert spec["image"]["default"] == "pangeo/pangeo-notebook:2024.06.21"
-    # n2-highmem-16 allocatable after the kubelet reservation and the system DaemonSets
-    assert spec["worker_cores"]["spec"]["max"] == 15.5 and spec["worker_memory"]["spec"]["max"] == 115.5
+    # n2-highmem-16 after the kubelet reservation, the system DaemonSets, kube-proxy and headroom
+    assert spec["worker_cores"]["spec"]["max"] == 15.3 and spec["worker_memory"]["spec"]["max"] == 115.3
 
 
 def test_gateway_options_handler_yields_kube_cluster_config(cluster_options):
