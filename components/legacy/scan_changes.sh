@@ -37,6 +37,10 @@ token=${req%%/*}
 path=${req#"$token"}
 path=${path#/}
 path=${path%/}
+case $token in
+*.*) ;;
+*) fail "bad request '$req': the token must be tops.NONCE or SINCE.NONCE" ;;
+esac
 since=${token%%.*}
 nonce=${token#*.}
 case $nonce in

@@ -80,14 +80,22 @@ count0() { tr -cd '\000' <"$1" | wc -c | tr -d ' '; }
 # set_stamp FILE EPOCH [LINE]: FILE's mtime becomes EPOCH and its content
 # LINE (empty by default), atomically.
 set_stamp() {
-    printf '%s\n' "${3:-}" >"$1.new" && touch -d "@$2" "$1.new" 2>/dev/null && mv -f -- "$1.new" "$1"
+    { printf '%s\n' "${3:-}" >"$1.new"; } 2>/dev/null && touch -d "@$2" "$1.new" 2>/dev/null &&
+        mv -f -- "$1.new" "$1"
 }
 
 # open_stamp FILE: empty FILE's content, keeping its mtime, atomically.  A
 # stamp names the home's inode only while no pass is running for that user:
 # an interrupted pass leaves it empty, and the next final walks the home.
 open_stamp() {
-    printf '\n' >"$1.new" && touch -r "$1" "$1.new" && mv -f -- "$1.new" "$1"
+    { printf '\n' >"$1.new"; } 2>/dev/null && touch -r "$1" "$1.new" && mv -f -- "$1.new" "$1"
+}
+
+# stamp_failed FILE LOG: a stamp could not be written: LOG.full when the
+# share has no space left (the usual reason), the failure in LOG.err.
+stamp_failed() {
+    [ -e "$2.full" ] || df_bytes "$HS_DST" | awk '{ exit $3 > 0 }' && : >"$2.full"
+    printf 'cannot write stamp %s\n' "$1" >>"$2.err"
 }
 
 # df_bytes DIR -> "size used available" in bytes of the filesystem holding DIR
@@ -95,13 +103,13 @@ df_bytes() {
     df -P -k -- "$1" 2>/dev/null | awk 'NR == 2 { printf "%.0f %.0f %.0f\n", $2 * 1024, $3 * 1024, $4 * 1024 }'
 }
 
-# disk_full_line SHARE SOURCE_USED: the one line that reports a full share,
-# with what is still to copy (the old homes' used bytes less what the share
-# already holds) and what is free.
+# disk_full_line SHARE SOURCE_USED COPIED: the one line that reports a full
+# share: what of the old homes is still to copy (their used bytes less the
+# COPIED bytes of their copies so far) and what is free.
 disk_full_line() {
-    set -- "$1" "$2" $(df_bytes "$1")
-    need=$(($2 - $4))
+    free=$(df_bytes "$1" | awk '{ print $3 }')
+    need=$((${2:-0} - ${3:-0}))
     [ "$need" -gt 0 ] || need=0
     printf "share '%s' is full (No space left on device): %s bytes of the old homes still to copy, %s bytes free\n" \
-        "$1" "$need" "$5"
+        "$1" "$need" "${free:-0}"
 }

@@ -33,6 +33,15 @@ summarize() {
     fi
 }
 
+# copied_bytes: bytes the copies of the homes take in DEST so far (du)
+copied_bytes() {
+    if [ -n "$MAP" ]; then
+        while read -r _ _ home; do du -sk -- "$RDST/$home"; done <"$LOGDIR/pairs"
+    else
+        (cd "$RDST" && xargs -0 du -sk -- <"$LOGDIR/users")
+    fi 2>/dev/null | awk '{ k += $1 } END { printf "%.0f\n", k * 1024 }'
+}
+
 # json_list FILE: a JSON array of its lines
 json_list() {
     sep=
@@ -114,7 +123,7 @@ finish() {
         STATUS=0 RESULT=ok
     fi
     [ -z "$REPORT" ] || write_report
-    [ "$FULL" = 0 ] || err "$(disk_full_line "$RDST" "$SRC_USED")"
+    [ "$FULL" = 0 ] || err "$(disk_full_line "$RDST" "$SRC_USED" "$(copied_bytes)")"
     if [ "$NMISSING" -gt 0 ]; then
         err "verify: $NMISSING user(s) of the old hub have no home in '$RDST':" \
             "$(head -n 50 "$LOGDIR/missing" | tr '\n' ' ')"

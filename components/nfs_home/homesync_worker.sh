@@ -111,7 +111,7 @@ worker() {
             # the home's inode and clean point when its last pass completed
             # (empty: never completed, or interrupted since)
             read -r done_ino done_clean _ <"$stamp" || :
-            open_stamp "$stamp" || rc=$?
+            open_stamp "$stamp" || { rc=1; stamp_failed "$stamp" "$log"; }
         fi
         if [ "$HS_REMOTE" = 1 ] && [ -n "$idx" ] && [ -f "$HS_SCAN/u.$idx" ]; then
             ino=$(awk '$5 == "." { print $3; exit }' "$HS_SCAN/u.$idx")
@@ -169,11 +169,8 @@ worker() {
             elif [ -n "$ino" ] && [ "$ino" = "$done_ino" ]; then
                 clean=$done_clean
             fi
-            set_stamp "$stamp" $((t0 - HS_SKEW)) "${ino:+$ino${clean:+ $clean}}" || {
-                rc=1
-                [ -e "$log.full" ] || ! df_bytes "$HS_DST" | awk '{ exit $3 > 0 }' || : >"$log.full"
-                printf 'cannot write stamp %s\n' "$stamp" >>"$log.err"
-            }
+            set_stamp "$stamp" $((t0 - HS_SKEW)) "${ino:+$ino${clean:+ $clean}}" ||
+                { rc=1; stamp_failed "$stamp" "$log"; }
         fi
     fi
     worker_result
@@ -202,7 +199,7 @@ worker_result() {
             info "[$HS_MODE] user $name: ok files=$1 bytes=$2 $extra$((t1 - t0))s"
         fi
     elif [ -e "$log.full" ]; then
-        err "[$HS_MODE] user $name: the share is full"
+        err "[$HS_MODE] user $name: not finished, no space left (see the last line)"
     else
         err "[$HS_MODE] user $name: rsync exit $rc"
         sed 's/^/    /' "$log.err" | head -n 20 >&2
