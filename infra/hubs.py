@@ -5,7 +5,7 @@ from typing import Callable
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.binder_hub import BinderHub, BinderHubArgs
+from components.binder_hub import BinderHub, BinderHubArgs, BinderPage
 from components.cluster import Cluster
 from components.dask_hub import DaskHub, DaskHubArgs
 from components.labels import PART_OF
@@ -49,6 +49,8 @@ def declare_hubs(
             binder = BinderHub(
                 name, BinderHubArgs(namespace=namespace.metadata.name, cluster=cluster, domain=hub.domain,
                                     refresher_image=hub.image.ref, public=public,
+                                    page=BinderPage(title=hub.page.title, subtitle=hub.page.subtitle,
+                                                    help_url=hub.page.help_url) if public else None,
                                     build_selector=cluster.node_selector(build_pool) if build_pool else None,
                                     builders=hub.binder.builders),
                 opts=cloud_opts,

@@ -13,7 +13,8 @@ from components.labels import labels
 from . import push_credentials as push
 from .args import PublicBinder
 from .charts import BINDERHUB_SERVICE, RELEASE, SERVICE_NAME
-from .values import binderhub_values, hub_service, launchable_images, public_hub_service, public_hub_values
+from .values import (PAGE_CONFIGMAP, PAGE_TEMPLATE, BinderPage, binderhub_values, hub_service, launchable_images,
+                     public_hub_service, public_hub_values)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +26,8 @@ class BinderHubArgs:
     refresher_image: str
     # Set on a public binder: its limits, and where builds run if not beside users.
     public: PublicBinder | None = None
+    # A public binder's name and help link, on its launch page.
+    page: BinderPage | None = None
     build_selector: dict[str, str] | None = None
     # Groups of the hub whose members may build (and launch); empty: every user.
     builders: list[str] = field(default_factory=list)
@@ -59,6 +62,11 @@ class BinderHub(pulumi.ComponentResource):
         api_token = random.RandomBytes(
             f"{name}-binder-token", length=32, opts=pulumi.ResourceOptions(parent=self)
         ).hex
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.cluster.provider)
+        page_template = [k8s.core.v1.ConfigMap(
+            f"{name}-binder-page", opts=on_cluster, data={PAGE_TEMPLATE.name: PAGE_TEMPLATE.read_text()},
+            metadata={"name": PAGE_CONFIGMAP, "namespace": args.namespace, "labels": labels("binder-page")},
+        )] if args.public else []
         self.release = k8s.helm.v3.Release(
             f"{name}-binderhub",
             name=RELEASE,
@@ -67,10 +75,11 @@ class BinderHub(pulumi.ComponentResource):
             version=BINDERHUB_SERVICE.version,
             repository_opts={"repo": BINDERHUB_SERVICE.repository},
             values=binderhub_values(domain=args.domain, api_token=api_token, image_prefix=registry.image_prefix,
-                                    push_secret=push.NAME, public=args.public, build_selector=args.build_selector),
+                                    push_secret=push.NAME, public=args.public, page=args.page,
+                                    build_selector=args.build_selector),
             timeout=600,
             cleanup_on_fail=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.cluster.provider),
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=page_template)),
         )
         self.image_prefix = registry.image_prefix
         image_pattern = registry.image_prefix.apply(launchable_images)

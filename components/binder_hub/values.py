@@ -1,6 +1,9 @@
 """Values for binderhub-service, and what the hub needs to launch the images it builds."""
 
+import hashlib
+import html
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from components.cluster.node_roles import hub_selector, tolerations
@@ -16,12 +19,69 @@ HUB_URL_LOCAL = HUB_API.removesuffix("hub/api")
 PUSH_SECRET_CONFIG = "binderhub-service-01-build-pods-docker-config"
 
 
+# The public binder's page template (templates/page.html), from a ConfigMap the binder declares:
+# the chart mounts no files of ours into the binderhub container, only extraVolumes.
+PAGE_TEMPLATE = Path(__file__).with_name("templates") / "page.html"
+PAGE_CONFIGMAP = "binderhub-page"
+PAGE_TEMPLATE_PATH = "/etc/binderhub/templates"
+
+
+@dataclass(frozen=True)
+class BinderPage:
+    """What a public binder's page says about itself (the hub's `page` config)."""
+
+    title: str
+    subtitle: str = ""
+    help_url: str | None = None
+
+
+def _amount(value: float) -> str:
+    return f"{value:g}"
+
+
+def limits_text(limits: PublicBinder) -> str:
+    """The limits every launch gets, in words: the same values the culler and the spawner enforce."""
+    return (f"{_amount(limits.cpu)} CPU and {_amount(limits.memory_gb)} GiB of memory; stopped after "
+            f"{limits.cull_idle_minutes} minutes idle and {_amount(limits.cull_max_age_hours)} hours at most; "
+            "nothing is kept")
+
+
+def public_page(page: BinderPage, limits: PublicBinder) -> dict:
+    """BinderHub's own template traits for a public binder: its name, limits and help on every page."""
+    title = html.escape(page.title or "Binder")
+    help_link = f' <a href="{html.escape(page.help_url)}">Help</a>' if page.help_url else ""
+    limits_line = html.escape(limits_text(limits))
+    banner = f"<strong>{title}</strong>: {html.escape(page.subtitle) + '. ' if page.subtitle else ''}" \
+             f"Each launch gets {limits_line}.{help_link}"
+    about = (f"{title} builds and launches public Git repositories for anyone, without a login. "
+             f"Each launch gets {limits_line}. At most {limits.per_repo_quota} servers run at once "
+             f"from one repository.{help_link}")
+    return {
+        "template_path": PAGE_TEMPLATE_PATH,
+        "template_variables": {"binder_page": {"title": page.title, "help_url": page.help_url,
+                                               "limits": limits_text(limits)}},
+        "banner_message": banner,
+        "about_message": about,
+        "default_opengraph_title": page.title or "Binder",
+    }
+
+
+def page_volume_values() -> dict:
+    """The template's ConfigMap mounted where template_path looks; a new template restarts the pod."""
+    digest = hashlib.sha256(PAGE_TEMPLATE.read_bytes()).hexdigest()[:16]
+    return {
+        "extraVolumes": [{"name": "page-templates", "configMap": {"name": PAGE_CONFIGMAP}}],
+        "extraVolumeMounts": [{"name": "page-templates", "mountPath": PAGE_TEMPLATE_PATH, "readOnly": True}],
+        "podAnnotations": {"pangeo-hubs/page-template": digest},
+    }
+
+
 def oauth_callback(domain: str) -> str:
     return f"https://{domain}{SERVICE_PREFIX}oauth_callback"
 
 
-def binderhub_values(*, domain: str, api_token, image_prefix, push_secret: str,
-                     public: PublicBinder | None = None, build_selector: dict[str, str] | None = None) -> dict:
+def binderhub_values(*, domain: str, api_token, image_prefix, push_secret: str, public: PublicBinder | None = None,
+                     page: BinderPage | None = None, build_selector: dict[str, str] | None = None) -> dict:
     """BinderHub for an authenticated hub (`public` unset) or as a public binder.
 
     Authenticated: API-only under the hub's /services/binder/. Builds run privileged
@@ -32,7 +92,8 @@ def binderhub_values(*, domain: str, api_token, image_prefix, push_secret: str,
 
     Public: BinderHub's own UI at the domain's root, no login, and it launches
     servers itself (as anonymous users it creates through the hub API), within
-    the per-repository quota; requests from `ban_networks` are refused.
+    the per-repository quota; requests from `ban_networks` are refused. Its pages
+    carry `page` (public_page).
 
     Build pods push with `push_secret`, the Secret push_credentials.py keeps fresh:
     the chart's own extraConfig entry of that name points builds at the chart's
@@ -58,11 +119,13 @@ def binderhub_values(*, domain: str, api_token, image_prefix, push_secret: str,
             "hub_url": f"https://{domain}/", "hub_url_local": HUB_URL_LOCAL, "hub_api_token": api_token,
             "per_repo_quota": public.per_repo_quota,
             "ban_networks": {str(net): reason for net, reason in public.ban_networks.items()},
+            **public_page(page or BinderPage(title=""), public),
         }}
     # repo2docker builds run beside users (or on their own pool), not on the core nodes the hub needs.
     config["KubernetesBuildExecutor"] = {"node_selector": build_nodes}
     return {
         "config": config,
+        **(page_volume_values() if public is not None else {}),
         "extraConfig": {PUSH_SECRET_CONFIG: f"c.KubernetesBuildExecutor.push_secret = {push_secret!r}"},
         # The chart already labels its pod for the hub API's network policy.
         "nodeSelector": hub_selector("core"),

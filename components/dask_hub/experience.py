@@ -7,6 +7,9 @@ from pydantic import Field, model_validator
 from components.fields import Base, Key, reject
 
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+
+
 class Image(Base):
     """A container image pinned by tag; `latest` would make rebuilds unreviewable."""
 
@@ -51,20 +54,37 @@ class Sharing(Base):
 
 
 class HubPage(Base):
-    """The hub's own login and home page wording, rendered by JupyterHub's templates."""
+    """The hub's own wording on every page it serves (login, home, errors; a public binder's
+    launch page), rendered by JupyterHub's and BinderHub's own templates."""
 
-    title: str = Field("", max_length=120, description="Heading of the login page.")
+    title: str = Field("", max_length=120, description="The hub's name: tab title, navbar, headings.")
     subtitle: str = Field("", max_length=200, description="Line under the heading.")
     welcome: str = Field("", max_length=2000, description="Welcome text (plain text) on the login page.")
     links: dict[str, str] = Field(
         default_factory=dict, description="Link text to https URL, shown under the welcome text."
     )
+    help_url: str | None = Field(None, description="Where users get help (https): the navbar's Help link.")
+    contact: str | None = Field(
+        None, max_length=200,
+        description="Who grants access, named on the 403 page: an e-mail address or an https URL.")
 
     @model_validator(mode="after")
     def _https_links(self):
-        reject([(f"links.{text}", f"must be an https:// URL, got {url!r}")
-                for text, url in self.links.items() if not url.startswith("https://")])
+        urls = {f"links.{text}": url for text, url in self.links.items()}
+        if self.help_url is not None:
+            urls["help_url"] = self.help_url
+        problems = [(key, f"must be an https:// URL, got {url!r}") for key, url in urls.items()
+                    if not url.startswith("https://")]
+        if self.contact is not None and not (self.contact.startswith("https://") or EMAIL.match(self.contact)):
+            problems.append(("contact", f"must be an e-mail address or an https:// URL, got {self.contact!r}"))
+        reject(problems)
         return self
+
+    @property
+    def contact_url(self) -> str | None:
+        if self.contact is None:
+            return None
+        return self.contact if self.contact.startswith("https://") else f"mailto:{self.contact}"
 
 
 class SharedDirectory(Base):

@@ -132,7 +132,7 @@ def jupyterhub_values(
     """`binder`: set when the hub has a binder; users may launch the images it builds."""
     github = hub.auth.github
     health_role = health_check_role(HEALTH_CHECK_SERVICE, user=HEALTH_CHECK_USER)
-    page_files, page_settings = hub_page_values(hub.page)
+    page_files, page_settings = hub_page_values(hub.page, github.allowed_teams)
     # z2jh runs these in key order, after it has set the profile list and volume mounts.
     extra_config = {
         **({"groups": groups_extra_config(hub)} if hub.groups else {}),

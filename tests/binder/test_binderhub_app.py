@@ -40,8 +40,8 @@ def load(chart: dict, monkeypatch) -> Config:
     return c
 
 
-async def serve_and_get(app, paths: list[str]) -> dict[str, tuple[int, str]]:
-    """GET each path as an EventSource would; the status and start of the body."""
+async def serve_and_get(app, paths: list[str], limit: int | None = 400) -> dict[str, tuple[int, str]]:
+    """GET each path as an EventSource would; the status and start of the body (`limit` None: all of it)."""
     sockets = bind_sockets(0, "127.0.0.1")
     server = HTTPServer(app.tornado_app)
     server.add_sockets(sockets)
@@ -53,7 +53,7 @@ async def serve_and_get(app, paths: list[str]) -> dict[str, tuple[int, str]]:
                 response = await AsyncHTTPClient().fetch(
                     f"http://127.0.0.1:{port}{path}", follow_redirects=False, request_timeout=20,
                     headers={"Accept": "text/event-stream"})
-                answers[path] = (response.code, response.body.decode()[:400])
+                answers[path] = (response.code, response.body.decode()[:limit])
             except HTTPClientError as error:
                 answers[path] = (error.code, "")
     finally:
@@ -100,5 +100,5 @@ def test_the_public_binder_builds_for_anyone_and_serves_its_launch_page(binderhu
     code, body = answers["/build/gh/x/y/HEAD"]
     # past authentication: it goes on to resolve the ref on GitHub (which fails offline, or for x/y)
     assert code == 200 and "Error resolving ref for gh:x/y/HEAD" in first_event(body)["message"]
-    for page in ("/v2/gh/x/y/HEAD", "/"):
+    for page in ("/v2/gh/x/y/HEAD", "/"):  # without the page template mounted (test_binder_page.py mounts it)
         assert answers[page][0] == 200 and "<title>Binder</title>" in answers[page][1]

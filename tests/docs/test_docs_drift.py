@@ -150,7 +150,7 @@ def test_an_injected_stale_key_fails_and_real_ones_pass(schema, gcp_plan):
 
 # --- the architecture tree -------------------------------------------------------------------
 
-_FILE = re.compile(r"(?<![\w/.-])(\w[\w.-]*\.(?:py|sh|html|yaml|yml|md|txt|json))\b")
+_FILE = re.compile(r"(?<![\w/.-])(\w[\w./-]*\.(?:py|sh|html|yaml|yml|md|txt|json))\b")
 
 
 def tree_paths(text: str) -> list[str]:
@@ -185,8 +185,9 @@ def test_every_file_the_architecture_tree_names_exists():
 def test_the_tree_reader_finds_entries_continuations_and_an_injected_stale_file():
     text = ("```\nPulumi.yaml, Pulumi.gcp.yaml\ninfra/\n  cost.py            idle cost\n"
             "  plan/              the plan; base.py\n                     project.py plans\n"
-            "components/\n  cluster/           args.py, gone.py\ntests/  bench/\n```\n")
+            "components/\n  cluster/           args.py, gone.py\n  dask_hub/          templates/page.html\ntests/  bench/\n```\n")
     assert tree_paths(text) == ["Pulumi.yaml", "Pulumi.gcp.yaml", "infra/", "infra/cost.py", "infra/plan/",
                                 "infra/plan/base.py", "infra/plan/project.py", "components/", "components/cluster/",
-                                "components/cluster/args.py", "components/cluster/gone.py", "tests/", "bench/"]
+                                "components/cluster/args.py", "components/cluster/gone.py", "components/dask_hub/",
+                                "components/dask_hub/templates/page.html", "tests/", "bench/"]
     assert [p for p in tree_paths(text) if not (REPO / p).exists()] == ["components/cluster/gone.py"]

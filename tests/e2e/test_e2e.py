@@ -151,3 +151,50 @@ def test_the_login_page_carries_the_hubs_wording(stack):
     assert page["title"] and page["title"] in html and page["subtitle"] in html
     assert all(url in html for url in page["links"].values())
     assert "Sign in with GitHub" in html  # JupyterHub's own login form is still there
+
+
+def hub_page(stack) -> dict:
+    return stack.jh.values["hub"]["config"]["JupyterHub"]["template_vars"]["hub_page"]
+
+
+def shows_the_hub(html: str, page: dict) -> None:
+    """The tab title, the navbar's hub name and Help link, as page.html renders them."""
+    assert f"<title>{page['title']}</title>" in html
+    assert f'class="navbar-brand hub-name" href="/hub/">{page["title"]}</a>' in html
+    assert f'class="nav-link hub-help" href="{page["help_url"]}">Help</a>' in html
+
+
+@pytest.mark.parametrize("stack", STACK_HUBS, indirect=True, ids=hub_id)
+def test_the_home_page_names_the_hub_and_links_help(stack, servers):
+    page = hub_page(stack)
+    session, _ = servers[ALICE]
+    home = session.get(f"{stack.url}/hub/home", timeout=30)
+    assert home.status_code == 200
+    shows_the_hub(home.text, page)
+    assert f"<h2>{page['title']}</h2>" in home.text and "Get help</a>" in home.text
+    assert 'id="start"' in home.text  # JupyterHub's own Start/Stop is still there
+    login_page = requests.get(f"{stack.url}/hub/login", timeout=30).text
+    shows_the_hub(login_page, page)
+
+
+@pytest.mark.parametrize("stack", STACK_HUBS, indirect=True, ids=hub_id)
+def test_the_403_page_names_the_team_that_grants_access_and_whom_to_ask(stack):
+    page = hub_page(stack)
+    _, callback = login(stack, OUTSIDER)
+    assert callback.status_code == 403
+    shows_the_hub(callback.text, page)
+    teams = stack.jh.values["hub"]["config"]["GitHubOAuthenticator"]["allowed_organizations"]
+    for team in teams:
+        org, slug = team.split(":")
+        assert f'<a href="https://github.com/orgs/{org}/teams/{slug}">{org}/{slug}</a>' in callback.text
+    assert f'href="mailto:{page["contact"]}">{page["contact"]}</a>' in callback.text
+
+
+@pytest.mark.parametrize("stack", STACK_HUBS, indirect=True, ids=hub_id)
+def test_the_404_page_links_home(stack, servers):
+    page = hub_page(stack)
+    session, _ = servers[ALICE]
+    missing = session.get(f"{stack.url}/hub/no-such-page", timeout=30)
+    assert missing.status_code == 404
+    shows_the_hub(missing.text, page)
+    assert f'class="hub-home" href="/hub/home">Go to {page["title"]}\'s home page</a>' in missing.text

@@ -76,6 +76,8 @@ def test_a_profile_may_accept_typed_in_images_matching_its_pattern_only(kubeconf
     ("hubs.prod.sharing.groups=[nobody]", "pangeo-hubs:hubs.prod.sharing.groups: unknown group 'nobody'"),
     ("hubs.prod.shared_directory.writers=[nobody]", "pangeo-hubs:hubs.prod.shared_directory.writers: unknown group 'nobody'"),
     ("hubs.prod.page.links={Docs: http://pangeo.io}", "pangeo-hubs:hubs.prod.page.links.Docs: must be an https:// URL"),
+    ("hubs.prod.page.help_url=http://pangeo.io", "pangeo-hubs:hubs.prod.page.help_url: must be an https:// URL"),
+    ("hubs.prod.page.contact=ops", "pangeo-hubs:hubs.prod.page.contact: must be an e-mail address or an https:// URL"),
 ])
 def test_bad_experience_config_names_the_key(assignment, message):
     with pytest.raises(ConfigError) as error:
@@ -90,12 +92,19 @@ def test_sharing_groups_may_share_their_own_servers_with_scopes_the_hub_knows():
     assert "sharing" not in render("hubs.prod.sharing.groups=[]")["hub"]["loadRoles"]
 
 
-def test_the_login_page_carries_the_hubs_wording():
-    hub = render("hubs.prod.page={title: Pangeo, subtitle: Big data geoscience, welcome: Hello}")["hub"]
-    (template,) = hub["extraFiles"].values()
-    assert template["mountPath"] in {f"{p}/login.html" for p in hub["config"]["JupyterHub"]["template_paths"]}
-    assert '{% extends "templates/login.html" %}' in template["stringData"]
-    assert hub["config"]["JupyterHub"]["template_vars"]["hub_page"]["title"] == "Pangeo"
+def test_every_page_template_extends_jupyterhubs_own_and_gets_the_hubs_wording():
+    hub = render("hubs.prod.page={title: Pangeo, subtitle: Big data geoscience, welcome: Hello, "
+                 "help_url: 'https://discourse.pangeo.io', contact: ops@example.org}")["hub"]
+    [directory] = hub["config"]["JupyterHub"]["template_paths"]
+    files = {f["mountPath"].removeprefix(directory + "/"): f["stringData"] for f in hub["extraFiles"].values()}
+    assert set(files) == {"page.html", "login.html", "home.html", "error.html"}
+    for name, text in files.items():
+        assert f'{{% extends "templates/{name}" %}}' in text
+    page = hub["config"]["JupyterHub"]["template_vars"]["hub_page"]
+    assert (page["title"], page["help_url"], page["contact_url"]) == (
+        "Pangeo", "https://discourse.pangeo.io", "mailto:ops@example.org")
+    assert page["access"] == [{"name": "pangeo-data/us-central1-b-gcp",
+                               "url": "https://github.com/orgs/pangeo-data/teams/us-central1-b-gcp"}]
 
 
 def spawner(admin=False, groups=()):
