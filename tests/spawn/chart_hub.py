@@ -4,12 +4,15 @@ Used twice: the e2e hub process boots it (tests/e2e/hub_side.py), and the pod te
 exec it in-process into a traitlets Config to build user pods with KubeSpawner
 (tests/spawn/user_pods.py), without a hub. Either way the chart's jupyterhub_config.py
 and z2jh.py run unchanged; only the pod paths they read are redirected to a temp root.
+The dask-gateway chart's config files are read the same way (pod_config), for
+tests/spawn/dask_pods.py.
 """
 
 import base64
 import importlib.util
 import os
 import sys
+import tempfile
 import types
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,21 +90,74 @@ def environment(env: dict[str, str]):
         os.environ.update(saved)
 
 
-def chart_config(root: Path, config_path: str, env: dict[str, str]) -> Config:
-    """Exec the chart's jupyterhub_config.py (mounted under root) with the hub pod's env; its Config.
-
-    What it changes beyond `c` is put back: the tornado HTTP client class, sys.path, os.environ."""
+def exec_config(path: Path, env: dict[str, str]) -> Config:
+    """Exec a traitlets config file as its app would (`c` and get_config() in its namespace), with
+    the pod's env; what it changes beyond `c` is put back: the tornado HTTP client class, sys.path,
+    os.environ."""
     from tornado.httpclient import AsyncHTTPClient
 
     c = Config()
-    client_class, path = AsyncHTTPClient.configured_class(), list(sys.path)
-    redirect_z2jh(str(root))
-    source = Path(str(root) + config_path)
+    client_class, saved_path = AsyncHTTPClient.configured_class(), list(sys.path)
     try:
         with environment(env):
-            exec(compile(source.read_text(), str(source), "exec"), {"get_config": lambda: c, "__file__": str(source)})
+            exec(compile(path.read_text(), str(path), "exec"), {"c": c, "get_config": lambda: c, "__file__": str(path)})
     finally:
         AsyncHTTPClient.configure(client_class)
-        sys.path[:] = path
-        sys.modules.pop("z2jh", None)
+        sys.path[:] = saved_path
     return c
+
+
+def chart_config(root: Path, config_path: str, env: dict[str, str]) -> Config:
+    """Exec the chart's jupyterhub_config.py (mounted under root) with the hub pod's env; its Config."""
+    redirect_z2jh(str(root))
+    try:
+        return exec_config(Path(str(root) + config_path), env)
+    finally:
+        sys.modules.pop("z2jh", None)
+
+
+def finder(manifests: list[dict]):
+    def find(kind, name):
+        return next(m for m in manifests if m["kind"] == kind and m["metadata"]["name"] == name)
+    return find
+
+
+def deployment_pod(manifests: list[dict], component: str) -> dict:
+    """The pod spec of the Deployment whose pods carry this component label (z2jh's or dask-gateway's)."""
+    for m in manifests:
+        labels = m["spec"]["template"]["metadata"]["labels"] if m["kind"] == "Deployment" else {}
+        if component in (labels.get("component"), labels.get("app.kubernetes.io/component")):
+            return m["spec"]["template"]["spec"]
+    raise LookupError(f"no Deployment for component {component}")
+
+
+def pod_env(manifests: list[dict], namespace: str, container: dict) -> dict[str, str]:
+    """A container's env as Kubernetes resolves it, with the Service variables every pod gets."""
+    find = finder(manifests)
+    env = {}
+    for name, ports in ((m["metadata"]["name"], m["spec"]["ports"]) for m in manifests if m["kind"] == "Service"):
+        key = name.upper().replace("-", "_")
+        env |= {f"{key}_SERVICE_HOST": name, f"{key}_SERVICE_PORT": str(ports[0]["port"])}
+    for e in container.get("env", []):
+        ref = e.get("valueFrom", {})
+        if "value" in e:
+            env[e["name"]] = str(e["value"])
+        elif "secretKeyRef" in ref:
+            env[e["name"]] = object_data(find("Secret", ref["secretKeyRef"]["name"]))[ref["secretKeyRef"]["key"]]
+        elif ref.get("fieldRef", {}).get("fieldPath") == "metadata.namespace":
+            env[e["name"]] = namespace
+    return env
+
+
+def pod_config(manifests: list[dict], namespace: str, component: str) -> tuple[Config, dict[str, str]]:
+    """The Config a chart's pod builds from its mounted config file (`--config`/`-f` in its args), and its env."""
+    spec = deployment_pod(manifests, component)
+    container = spec["containers"][0]
+    argv = container.get("command", []) + container.get("args", [])
+    flag = next(f for f in ("--config", "-f", "--config-file") if f in argv)
+    env = pod_env(manifests, namespace, container)
+    with tempfile.TemporaryDirectory() as root:
+        mount_files(spec, container, finder(manifests), Path(root))
+        if component == "hub":
+            return chart_config(Path(root), argv[argv.index(flag) + 1], env), env
+        return exec_config(Path(root + argv[argv.index(flag) + 1]), env), env

@@ -18,9 +18,10 @@ from types import SimpleNamespace
 import kubernetes_asyncio.config
 import kubernetes_asyncio.config.kube_config
 from jupyterhub import orm
+from jupyterhub.utils import maybe_future
 from traitlets.config import Config
 
-from .chart_hub import chart_config, environment, mount_files, object_data
+from .chart_hub import environment, pod_config
 from .offline import OfflineMixin, hub_spawner_class, offline, write_kubeconfig
 
 @dataclass(frozen=True)
@@ -37,38 +38,6 @@ class User:
                                groups=[SimpleNamespace(name=g) for g in self.groups])
 
 
-def hub_env(manifests: list[dict], namespace: str, container: dict) -> dict[str, str]:
-    """The hub container's env as Kubernetes resolves it, with the Service variables every pod gets."""
-    find = finder(manifests)
-    env = {}
-    for name, ports in ((m["metadata"]["name"], m["spec"]["ports"]) for m in manifests if m["kind"] == "Service"):
-        key = name.upper().replace("-", "_")
-        env |= {f"{key}_SERVICE_HOST": name, f"{key}_SERVICE_PORT": str(ports[0]["port"])}
-    for e in container.get("env", []):
-        ref = e.get("valueFrom", {})
-        if "value" in e:
-            env[e["name"]] = str(e["value"])
-        elif "secretKeyRef" in ref:
-            env[e["name"]] = object_data(find("Secret", ref["secretKeyRef"]["name"]))[ref["secretKeyRef"]["key"]]
-        elif ref.get("fieldRef", {}).get("fieldPath") == "metadata.namespace":
-            env[e["name"]] = namespace
-    return env
-
-
-def finder(manifests: list[dict]):
-    def find(kind, name):
-        return next(m for m in manifests if m["kind"] == kind and m["metadata"]["name"] == name)
-    return find
-
-
-def hub_container(manifests: list[dict]) -> tuple[dict, dict]:
-    """The hub Deployment's pod spec and its container."""
-    hub = next(m for m in manifests if m["kind"] == "Deployment"
-               and m["spec"]["template"]["metadata"]["labels"].get("component") == "hub")
-    spec = hub["spec"]["template"]["spec"]
-    return spec, spec["containers"][0]
-
-
 @dataclass(frozen=True)
 class ChartHub:
     """A rendered hub: the Config the chart's hub pod builds, and the pod's env (hub.extraEnv
@@ -79,12 +48,7 @@ class ChartHub:
 
 
 def chart_hub(manifests: list[dict], namespace: str) -> ChartHub:
-    spec, container = hub_container(manifests)
-    argv = container.get("command", []) + container.get("args", [])
-    env = hub_env(manifests, namespace, container)
-    with tempfile.TemporaryDirectory() as root:
-        mount_files(spec, container, finder(manifests), Path(root))
-        return ChartHub(chart_config(Path(root), argv[argv.index("--config") + 1], env), env)
+    return ChartHub(*pod_config(manifests, namespace, "hub"))
 
 
 @dataclass
@@ -118,15 +82,34 @@ def no_cluster(env: dict[str, str]):
                 m.KUBE_CONFIG_DEFAULT_LOCATION = location
 
 
-async def _build(cls: type, config: Config, spawn: Spawn) -> dict:
+def _spawner(cls: type, config: Config, spawn: Spawn):
     # What the hub hands a spawner: the server's record, which names it (JupyterHub's User.spawner_class()).
     path = f"/user/{spawn.user.name}/" + (f"{spawn.server_name}/" if spawn.server_name else "")
     server = orm.Server(proto="http", ip="", port=0, cookie_name=f"jupyterhub-user-{spawn.user.name}", base_url=path)
     spawner = cls(_mock=True, config=config, user=spawn.user.orm(),
                   orm_spawner=SimpleNamespace(name=spawn.server_name, server=server))
     spawner.user_options = spawn.options
+    return spawner
+
+
+async def _build(cls: type, config: Config, spawn: Spawn) -> dict:
+    spawner = _spawner(cls, config, spawn)
     await spawner.start()
     return spawner.pod
+
+
+def offered_profiles(hub: ChartHub, user: User) -> list[dict]:
+    """The profiles the spawn form offers this user, as KubeSpawner initializes them (slugs, defaults)."""
+    cls = offline(hub_spawner_class(hub.config), KeepPod)
+
+    async def offered():
+        spawner = _spawner(cls, hub.config, Spawn(user))
+        profiles = spawner.profile_list
+        profiles = await maybe_future(profiles(spawner)) if callable(profiles) else profiles
+        return spawner._get_initialized_profile_list(profiles)
+
+    with no_cluster(hub.env):
+        return asyncio.run(offered())
 
 
 def user_pods(hub: ChartHub, spawns: list[Spawn]) -> list[dict]:

@@ -1,0 +1,110 @@
+"""Every pod the software creates, built by its own upstream code, validated strictly, fitted and resolved.
+
+For each hub of both stacks and the example: user servers by KubeSpawner 7.0.0
+(tests/spawn/user_pods.py), Dask schedulers and workers by dask-gateway-server's
+Kubernetes backend (dask_pods.py), in the choices matrix.py lists. Each pod must pass
+Kubernetes 1.33's schema strictly (tests/render/validate.py), schedule on a node pool
+of the plan (fit.py), name only objects that exist (refs.py) and leave no template
+unfilled (env_check.py).
+"""
+
+import base64
+import copy
+
+import pytest
+import yaml
+
+from tests.render import validate
+from tests.render.objects import Obj
+from tests.render.stack import RENDERED, stack
+
+from .dask_pods import chart_gateway, dask_cluster, option_bounds
+from .env_check import env_problems
+from .fit import fit_problem
+from .hubs import hub_configs, stack_gateways, stack_hubs, stack_pools
+from .matrix import dask_requests, user_spawns
+from .refs import missing_references
+from .user_pods import Spawn, User, chart_hub, user_pods
+
+
+def pod_problems(pod: dict, namespace: str, pools, objects) -> list[str]:
+    name = pod["metadata"].get("name") or pod["metadata"]["generateName"]
+    problems = validate.errors(pod, {}) + [p for p in [fit_problem(pod["spec"], pools)] if p]
+    problems += missing_references(pod, namespace, objects)
+    problems += [p for c in pod["spec"]["containers"] for p in env_problems(c)]
+    return [f"{namespace} pod {name}: {p}" for p in problems]
+
+
+@pytest.mark.parametrize("stack_name", RENDERED)
+def test_every_user_server_validates_fits_and_resolves(stack_name, rendered_stack):
+    rendered_stack(stack_name)
+    configs, pools, objects = hub_configs(stack_name), stack_pools(stack_name), stack(stack_name).objects
+    problems = []
+    for namespace, hub in stack_hubs(stack_name).items():
+        config = configs[namespace]
+        spawns = user_spawns(hub, config.auth.admins, config.groups)
+        if "BINDER_IMAGE_PATTERN" not in hub.env:  # every profile is built (a public binder's servers have none)
+            assert set(config.profiles) <= {s.options.get("profile") for s in spawns}, namespace
+        for spawn, pod in zip(spawns, user_pods(hub, spawns)):
+            problems += [f"{p} ({spawn.user.name} {spawn.options})" for p in pod_problems(pod, namespace, pools, objects)]
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("stack_name", RENDERED)
+def test_every_dask_pod_validates_fits_and_resolves(stack_name, rendered_stack):
+    rendered_stack(stack_name)
+    pools, objects = stack_pools(stack_name), stack(stack_name).objects
+    problems = []
+    for namespace, gateway in stack_gateways(stack_name).items():
+        for label, request in dask_requests(option_bounds(gateway)).items():
+            cluster = dask_cluster(gateway, "alice", request)
+            made = objects + [Obj(cluster.secret, "the gateway controller", namespace)]
+            for pod in (cluster.scheduler, cluster.worker):
+                problems += [f"{p} ({label} options)" for p in pod_problems(pod, namespace, pools, made)]
+    assert problems == [], "\n".join(problems)
+
+
+def _with_hub_values(manifests: list[dict], change) -> list[dict]:
+    """The release's manifests with its values (the hub Secret's values.yaml, which z2jh reads) changed."""
+    manifests = copy.deepcopy(manifests)
+    secret = next(m for m in manifests if m["kind"] == "Secret" and m["metadata"]["name"] == "hub")
+    values = yaml.safe_load(base64.b64decode(secret["data"]["values.yaml"]))
+    change(values)
+    secret["data"]["values.yaml"] = base64.b64encode(yaml.safe_dump(values).encode()).decode()
+    return manifests
+
+
+def test_a_profile_10m_too_large_for_its_node_fails(rendered_stack):
+    rendered_stack("gcp")
+    release = next(r for r in stack("gcp").rendered.values() if r.chart.startswith("jupyterhub-")
+                   and r.namespace == "staging")
+    pools = stack_pools("gcp")
+    small = next(p for p in pools if p.name.startswith("user-n2-highmem-4"))
+
+    def too_large(values):
+        profile = next(p for p in values["singleuser"]["profileList"] if p["slug"] == "small")
+        profile["kubespawner_override"]["cpu_guarantee"] = round(small.room.cpu + 0.01, 3)
+
+    [pod] = user_pods(chart_hub(_with_hub_values(release.manifests, too_large), "staging"),
+                      [Spawn(User("alice"), {"profile": "small"})])
+    problem = fit_problem(pod["spec"], pools)
+    assert problem and "user-n2-highmem-4" in problem and "a node leaves 3.426 CPU" in problem
+    [shipped] = user_pods(stack_hubs("gcp")["staging"], [Spawn(User("alice"), {"profile": "small"})])
+    assert fit_problem(shipped["spec"], pools) is None
+
+
+def test_a_worker_past_the_node_and_a_missing_claim_fail(rendered_stack):
+    rendered_stack("gcp")
+    pools, objects = stack_pools("gcp"), stack("gcp").objects
+    cluster = dask_cluster(stack_gateways("gcp")["staging"], "alice", {})
+    worker = copy.deepcopy(cluster.worker)
+    worker["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "15.500"
+    assert "fits no node pool" in fit_problem(worker["spec"], pools)
+    untolerated = copy.deepcopy(cluster.worker)
+    untolerated["spec"]["tolerations"] = []
+    assert "are not tolerated" in fit_problem(untolerated["spec"], pools)
+    [pod] = user_pods(stack_hubs("gcp")["staging"], [Spawn(User("alice"))])
+    pod["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"] = "no-such-claim"
+    assert "PersistentVolumeClaim no-such-claim in staging does not exist" in missing_references(pod, "staging", objects)
+    # the credentials Secret exists only once the controller made it
+    assert any("dask-credentials-" in m for m in missing_references(cluster.worker, "staging", objects))
