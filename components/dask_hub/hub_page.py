@@ -27,6 +27,12 @@ def page_vars(page: HubPage, allowed_teams: list[str]) -> dict:
             "access": [team_link(t) for t in sorted(allowed_teams)]}
 
 
+def refusal_message(page: HubPage) -> str:
+    """OAuthenticator's 403 message for a GitHub user in none of the allowed teams; error.html
+    names the teams and the contact under it."""
+    return f"Your GitHub account is not in a team that may use {page.title or 'this hub'}."
+
+
 def hub_page_values(page: HubPage, allowed_teams: list[str]) -> tuple[dict, dict]:
     """(hub.extraFiles entries, hub.config.JupyterHub settings) for the hub's pages."""
     files = {f"{t.stem}-template": {"mountPath": f"{TEMPLATE_DIR}/{t.name}", "stringData": t.read_text()}

@@ -12,7 +12,7 @@ from .args import DaskHubConfig
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME, HubReleases
 from .groups import authenticator_group_config, group_roles, groups_extra_config, sharing_role
 from .healthcheck import health_check_role
-from .hub_page import hub_page_values
+from .hub_page import hub_page_values, refusal_message
 from .images import image_option
 from .network_policies import (ANONYMOUS_PORTS, HUB_API_PORT, TRAEFIK_PORT, gateway_api_selector, public_addresses,
                                traefik_selector)
@@ -194,6 +194,7 @@ def jupyterhub_values(
                     "oauth_callback_url": f"https://{hub.domain}/hub/oauth_callback",
                     "allowed_organizations": sorted(github.allowed_teams),
                     "scope": ["read:org"],
+                    "custom_403_message": refusal_message(hub.page),
                     **(authenticator_group_config(hub) if hub.groups else {}),
                 },
             },

@@ -188,6 +188,7 @@ def test_the_403_page_names_the_team_that_grants_access_and_whom_to_ask(stack):
         org, slug = team.split(":")
         assert f'<a href="https://github.com/orgs/{org}/teams/{slug}">{org}/{slug}</a>' in callback.text
     assert f'href="mailto:{page["contact"]}">{page["contact"]}</a>' in callback.text
+    assert f"Your GitHub account is not in a team that may use {page['title']}." in callback.text
 
 
 @pytest.mark.parametrize("stack", STACK_HUBS, indirect=True, ids=hub_id)
