@@ -2,7 +2,8 @@
 
 For each hub of both stacks and the example: user servers by KubeSpawner 7.0.0
 (tests/spawn/user_pods.py), Dask schedulers and workers by dask-gateway-server's
-Kubernetes backend (dask_pods.py), in the choices matrix.py lists. Each pod must pass
+Kubernetes backend (dask_pods.py), in the choices matrix.py lists; binder build pods
+by binderhub's KubernetesBuildExecutor (build_pods.py). Each pod must pass
 Kubernetes 1.33's schema strictly (tests/render/validate.py), schedule on a node pool
 of the plan (fit.py), name only objects that exist (refs.py) and leave no template
 unfilled (env_check.py).
@@ -16,11 +17,12 @@ import yaml
 
 from tests.render import validate
 from tests.render.objects import Obj
-from tests.render.stack import RENDERED, stack
+from tests.render.stack import RENDERED, STACKS, stack
 
-from .dask_pods import chart_gateway, dask_cluster, option_bounds
+from .build_pods import build_pod, chart_binder
+from .dask_pods import dask_cluster, option_bounds
 from .env_check import env_problems
-from .fit import fit_problem
+from .fit import fit_problem, why_not
 from .hubs import hub_configs, stack_gateways, stack_hubs, stack_pools
 from .matrix import dask_requests, user_spawns
 from .refs import missing_references
@@ -108,3 +110,31 @@ def test_a_worker_past_the_node_and_a_missing_claim_fail(rendered_stack):
     assert "PersistentVolumeClaim no-such-claim in staging does not exist" in missing_references(pod, "staging", objects)
     # the credentials Secret exists only once the controller made it
     assert any("dask-credentials-" in m for m in missing_references(cluster.worker, "staging", objects))
+
+
+def _binder_builds(stack_name):
+    """(namespace, build pod, the docker-api DaemonSet's pod spec) for each binder of the stack."""
+    for r in stack(stack_name).rendered.values():
+        if r.chart.startswith("binderhub-service-"):
+            config, env = chart_binder(r.manifests, r.namespace)
+            image = f"{config.BinderHub.image_prefix}binder-2dexamples-2dpangeo-5f1a2b:0123abcd"
+            pod = build_pod(config, env, r.namespace, "https://github.com/binder-examples/pangeo", "0123abcd", image)
+            daemon = next(m for m in r.manifests if m["kind"] == "DaemonSet" and m["metadata"]["name"] == "docker-api")
+            yield r.namespace, pod, daemon["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_every_binder_build_pod_validates_fits_and_finds_its_docker(stack_name, rendered_stack):
+    """Built by binderhub's KubernetesBuildExecutor; its docker socket is a hostPath the chart's
+    docker-api DaemonSet serves, so every pool the build may land on must run that DaemonSet."""
+    rendered_stack(stack_name)
+    pools, objects = stack_pools(stack_name), stack(stack_name).objects
+    problems, builds = [], list(_binder_builds(stack_name))
+    assert builds, f"{stack_name} has no binder"
+    for namespace, pod, docker in builds:
+        problems += pod_problems(pod, namespace, pools, objects)
+        lands = [p.name for p in pools if why_not(pod["spec"], p) is None]
+        problems += [f"{namespace} build pod may land on {name}, where docker-api does not run: "
+                     f"{why_not(docker, p)}" for name, p in ((p.name, p) for p in pools) if name in lands
+                     and why_not(docker, p) is not None]
+    assert problems == [], "\n".join(problems)
