@@ -164,15 +164,20 @@ def shows_the_hub(html: str, page: dict) -> None:
     assert f'class="nav-link hub-help" href="{page["help_url"]}">Help</a>' in html
 
 
+def page_as_alice(stack, servers, path: str, status: int) -> str:
+    """A hub page as a logged-in user's browser gets it; it must name the hub."""
+    response = servers[ALICE][0].get(f"{stack.url}/hub/{path}", timeout=30)
+    assert response.status_code == status, path
+    shows_the_hub(response.text, hub_page(stack))
+    return response.text
+
+
 @pytest.mark.parametrize("stack", STACK_HUBS, indirect=True, ids=hub_id)
 def test_the_home_page_names_the_hub_and_links_help(stack, servers):
     page = hub_page(stack)
-    session, _ = servers[ALICE]
-    home = session.get(f"{stack.url}/hub/home", timeout=30)
-    assert home.status_code == 200
-    shows_the_hub(home.text, page)
-    assert f"<h2>{page['title']}</h2>" in home.text and "Get help</a>" in home.text
-    assert 'id="start"' in home.text  # JupyterHub's own Start/Stop is still there
+    home = page_as_alice(stack, servers, "home", 200)
+    assert f"<h2>{page['title']}</h2>" in home and "Get help</a>" in home
+    assert 'id="start"' in home  # JupyterHub's own Start/Stop is still there
     login_page = requests.get(f"{stack.url}/hub/login", timeout=30).text
     shows_the_hub(login_page, page)
 
@@ -193,9 +198,5 @@ def test_the_403_page_names_the_team_that_grants_access_and_whom_to_ask(stack):
 
 @pytest.mark.parametrize("stack", STACK_HUBS, indirect=True, ids=hub_id)
 def test_the_404_page_links_home(stack, servers):
-    page = hub_page(stack)
-    session, _ = servers[ALICE]
-    missing = session.get(f"{stack.url}/hub/no-such-page", timeout=30)
-    assert missing.status_code == 404
-    shows_the_hub(missing.text, page)
-    assert f'class="hub-home" href="/hub/home">Go to {page["title"]}\'s home page</a>' in missing.text
+    missing = page_as_alice(stack, servers, "no-such-page", 404)
+    assert f'class="hub-home" href="/hub/home">Go to {hub_page(stack)["title"]}\'s home page</a>' in missing
