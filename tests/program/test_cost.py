@@ -67,7 +67,8 @@ def load_balancers(p) -> int:
 
 
 def declared_cost(p, cloud: str) -> dict[str, float]:
-    """The idle monthly cost of what the plan declares, line by line."""
+    """The idle monthly cost of what the plan declares, line by line: one entry per line of
+    infra/cost.py's LINES (a new line there is priced from the plan's resources here too)."""
     q = _gcp_quantities(p) if cloud == "gcp" else _aws_quantities(p)
     prices, machines, month = cost.PRICES[cloud], MACHINES[cloud], cost.HOURS_PER_MONTH
     return {
