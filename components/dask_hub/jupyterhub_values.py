@@ -16,6 +16,7 @@ from .hub_page import hub_page_values, refusal_message
 from .images import image_option
 from .network_policies import (ANONYMOUS_PORTS, HUB_API_PORT, TRAEFIK_PORT, gateway_api_selector, public_addresses,
                                traefik_selector)
+from .runtime import runtime_values, with_memory_shm
 from .shared_directory import with_shared_directory, writers_hook
 
 # The service the cutover health check authenticates as, and the one user it may touch.
@@ -163,6 +164,7 @@ def jupyterhub_values(
         "profileList": profile_list(hub, pool_selectors, binder.image_pattern if binder else None),
         **(with_shared_directory(home) if hub.shared_directory.enabled else home),
     }
+    singleuser = with_memory_shm(singleuser)
     values = {
         "proxy": {
             "secretToken": secrets.proxy_token,
@@ -224,5 +226,7 @@ def jupyterhub_values(
         },
         "cull": {"enabled": True, "timeout": hub.idle_timeout_minutes * 60, "every": 300},
     }
-    # A public binder's hub: anonymous, throwaway servers (components/binder_hub/values.py).
+    # basehub's runtime settings for NFS homes (runtime.py); then, on a public binder's
+    # hub, anonymous throwaway servers (components/binder_hub/values.py).
+    values = overlay(values, runtime_values(hub.idle_timeout_minutes * 60))
     return overlay(values, binder.hub_values) if binder else values

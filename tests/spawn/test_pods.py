@@ -138,3 +138,23 @@ def test_every_binder_build_pod_validates_fits_and_finds_its_docker(stack_name, 
                      f"{why_not(docker, p)}" for name, p in ((p.name, p) for p in pools) if name in lands
                      and why_not(docker, p) is not None]
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("stack_name", RENDERED)
+def test_every_hubs_servers_get_the_nfs_runtime_hardening(stack_name, rendered_stack):
+    """basehub's NFS-home defaults, as KubeSpawner puts them on the pod and the chart's config on the hub."""
+    rendered_stack(stack_name)
+    for namespace, hub in stack_hubs(stack_name).items():
+        [pod] = user_pods(hub, user_spawns(hub, hub_configs(stack_name)[namespace].auth.admins, {})[:1])
+        spec, [notebook] = pod["spec"], [c for c in pod["spec"]["containers"] if c["name"] == "notebook"]
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        mounts = {m["mountPath"]: m for m in notebook["volumeMounts"]}
+        assert volumes[mounts["/dev/shm"]["name"]]["emptyDir"] == {"medium": "Memory"}, namespace
+        for path in ("/usr/local/etc/ipython/ipython_kernel_config.json",
+                     "/usr/local/etc/jupyter/jupyter_server_config.json"):
+            assert volumes[mounts[path]["name"]]["secret"]["secretName"] == "singleuser", (namespace, path)
+        assert {"name": "JUPYTER_RUNTIME_DIR", "value": "/tmp/.jupyter-runtime"} in notebook["env"]
+        hub_config = hub.config.JupyterHub
+        assert hub_config.allow_named_servers is True and hub_config.named_server_limit_per_user == 3
+        [culler] = [s for s in hub_config.services if s["name"] == "jupyterhub-idle-culler"]
+        assert any(arg.startswith("--max-age=") and int(arg.split("=")[1]) > 0 for arg in culler["command"]), namespace

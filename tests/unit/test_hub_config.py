@@ -95,8 +95,35 @@ def test_spawns_may_take_ten_minutes(hub_values):
     assert hub_values["singleuser"]["startTimeout"] == 600
 
 
-def test_idle_culler_uses_the_hub_timeout(hub_values):
-    assert hub_values["cull"] == {"enabled": True, "timeout": 3600, "every": 300}
+def test_idle_culler_uses_the_hub_timeout_and_stops_servers_after_a_week(hub_values):
+    assert hub_values["cull"] == {"enabled": True, "timeout": 3600, "every": 300, "maxAge": 7 * 24 * 3600}
+
+
+def test_sqlite_and_runtime_files_stay_off_the_nfs_home(hub_values):
+    """basehub's defaults: IPython history, the file-ID database and the runtime dir in /tmp."""
+    files = hub_values["singleuser"]["extraFiles"]
+    kernel, server = files["ipython-kernel-config"], files["jupyter-server-config"]
+    assert kernel["mountPath"] == "/usr/local/etc/ipython/ipython_kernel_config.json"
+    assert kernel["data"]["HistoryManager"]["hist_file"].startswith("/tmp/")
+    assert server["mountPath"] == "/usr/local/etc/jupyter/jupyter_server_config.json"
+    assert server["data"]["BaseFileIdManager"]["db_path"].startswith("/tmp/")
+    assert hub_values["singleuser"]["extraEnv"]["JUPYTER_RUNTIME_DIR"].startswith("/tmp/")
+
+
+def test_idle_kernels_are_culled_with_a_tab_open(hub_values):
+    from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
+
+    culling = hub_values["singleuser"]["extraFiles"]["jupyter-server-config"]["data"]["MappingKernelManager"]
+    assert culling == {"cull_idle_timeout": 3600, "cull_interval": 300, "cull_connected": True, "cull_busy": False}
+    assert set(culling) <= set(MappingKernelManager.class_trait_names(config=True))
+
+
+def test_dev_shm_is_memory_and_named_servers_are_on(hub_values):
+    storage = hub_values["singleuser"]["storage"]
+    assert {"name": "dev-shm", "emptyDir": {"medium": "Memory"}} in storage["extraVolumes"]
+    assert {"name": "dev-shm", "mountPath": "/dev/shm"} in storage["extraVolumeMounts"]
+    assert storage["static"]["pvcName"] == "home-nfs"  # beside the home, not instead of it
+    assert hub_values["hub"]["allowNamedServers"] is True and hub_values["hub"]["namedServerLimitPerUser"] == 3
 
 
 @pytest.fixture(scope="module")
