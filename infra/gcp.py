@@ -22,7 +22,7 @@ def build(config: StackConfig) -> dict:
         opts=on_project,
     )
 
-    legacy = _legacy(config, cluster)
+    legacy = _legacy(config, cluster, on_project)
     source_url = legacy and legacy.source_address and export.source_url(legacy.source_address, "")
 
     def filestore(name, hub, namespace, legacy_stopped):
@@ -47,8 +47,9 @@ def build(config: StackConfig) -> dict:
     }
 
 
-def _legacy(config: StackConfig, cluster: GkeCluster) -> LegacyGcpDeployment | None:
-    """The old deployment, declared once however many hubs used it (named after the new cluster)."""
+def _legacy(config: StackConfig, cluster: GkeCluster, on_project) -> LegacyGcpDeployment | None:
+    """The old deployment, declared once however many hubs used it (named after the new cluster).
+    What it declares on the new side (its half of the peering) goes through the stack's provider."""
     if config.legacy is None:
         return None
     migrations = {name: hub.migration for name, hub in config.hubs.items()}
@@ -57,4 +58,4 @@ def _legacy(config: StackConfig, cluster: GkeCluster) -> LegacyGcpDeployment | N
         home_deletable=legacy_home_deletable(config.legacy, migrations),
         export=any(m.uses_legacy for m in migrations.values()),
         new_network=cluster.network.self_link, pods_cidr=str(config.cluster.network.pods_cidr),
-    ))
+    ), opts=on_project)

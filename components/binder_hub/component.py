@@ -8,7 +8,7 @@ import pulumi_random as random
 
 from components.cluster import Cluster
 from components.cluster.base import ImageRegistry
-from components.labels import labels
+from components.labels import REPLACE_UNREADY, labels
 
 from . import push_credentials as push
 from .args import PublicBinder
@@ -125,7 +125,8 @@ class BinderHub(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=needs)),
         )
         k8s.batch.v1.Job(
-            f"{name}-binder-push-initial", metadata={**meta, "name": push.INITIAL_JOB}, spec=job_spec,
+            f"{name}-binder-push-initial", metadata={**meta, "name": push.INITIAL_JOB, "annotations": REPLACE_UNREADY},
+            spec=job_spec,
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(
                 depends_on=needs, delete_before_replace=True,
                 custom_timeouts=pulumi.CustomTimeouts(create=f"{push.DEADLINE // 60 + 5}m"),

@@ -10,6 +10,8 @@ import re
 
 from .node_roles import shaped_name
 
+# The hubs' load balancers span this many of the first zones (eks.py public_address).
+LOAD_BALANCER_ZONES = 2
 # EKS cluster names: 1 to 100 characters, `^[0-9A-Za-z][A-Za-z0-9\-_]*$`
 # (https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html, name).
 EKS_CLUSTER = re.compile(r"^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$")
@@ -45,11 +47,27 @@ SECURITY_GROUP_MAX = 255
 PRINCIPAL_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:(role|user)/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 
 
-def node_group(key: str, machine_type: str, fallback_machine_types: list[str], spot: bool) -> str:
-    """`<key>-<hash>`: instance types and capacity type replace a node group
-    (terraform-provider-aws internal/service/eks/node_group.go, ForceNew), so a new
-    shape gets a new name and is created beside the old group."""
-    return shaped_name(key, machine_type, tuple(fallback_machine_types), spot)
+def node_group(key: str, machine_type: str, fallback_machine_types: list[str], spot: bool,
+               zones: list[str], cidr: str) -> str:
+    """`<key>-<hash>` of every input that replaces a node group and that config can change.
+
+    ForceNew in terraform-provider-aws internal/service/eks/node_group.go: ami_type,
+    capacity_type, cluster_name, disk_size, instance_types, launch_template id and name,
+    node_group_name, node_role_arn, remote_access, subnet_ids. Config changes
+    instance_types (`machine_type`, `fallback_machine_types`), capacity_type (`spot`)
+    and subnet_ids: the group's private subnets, one per zone of `zones` (group_zones),
+    each placed in `cidr` (cluster.network.cidr) by eks.subnet_cidrs. The rest are fixed
+    in eks.py, or follow cluster.name, which replaces the protected cluster itself. The replacement is created beside the old group (create
+    before delete), so it needs a name of its own.
+    """
+    return shaped_name(key, machine_type, tuple(fallback_machine_types), spot, tuple(sorted(zones)), cidr)
+
+
+def group_zones(purpose: str, zones: list[str]) -> list[str]:
+    """The zones a node group's subnets are in: core nodes stay in the load-balancer zones,
+    so each hub's NLB always has a node to send to (the proxy Service's
+    externalTrafficPolicy is Cluster); the others span every zone."""
+    return zones[:LOAD_BALANCER_ZONES] if purpose == "core" else list(zones)
 
 
 def scratch_bucket_prefix(cluster: str, hub: str) -> str:

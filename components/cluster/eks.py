@@ -37,7 +37,7 @@ _MAX_ZONES = 6
 # fit; infra.bootstrap names the quota to raise when a stack needs more.
 EIP_QUOTA_CODE = "L-0263D0A3"
 DEFAULT_EIP_QUOTA = 5
-LOAD_BALANCER_ZONES = 2
+LOAD_BALANCER_ZONES = aws_names.LOAD_BALANCER_ZONES
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,11 @@ class EksCluster(Cluster):
             opts=child,
         )
         self._issuer = issuer
+        self._group_zones = {key: aws_names.group_zones(pool.purpose, cloud.availability_zones)
+                             for key, pool in cfg.node_pools.items()}
         self._group_names = {
-            key: aws_names.node_group(key, pool.machine_type, pool.fallback_machine_types, pool.spot)
+            key: aws_names.node_group(key, pool.machine_type, pool.fallback_machine_types, pool.spot,
+                                      self._group_zones[key], str(cfg.network.cidr))
             for key, pool in cfg.node_pools.items()
         }
         self.node_groups = {
@@ -235,7 +238,7 @@ class EksCluster(Cluster):
             cluster_name=self.cluster.name,
             node_group_name=self._group_names[key],
             node_role_arn=self.node_role.arn,
-            subnet_ids=[s.id for z, s in self.private_subnets.items() if pool.purpose != "core" or z in self._lb_zones],
+            subnet_ids=[self.private_subnets[z].id for z in self._group_zones[key]],
             ami_type="AL2023_x86_64_STANDARD",
             capacity_type="SPOT" if pool.spot else "ON_DEMAND",
             # Several same-shape types let spot draw from more capacity pools.
@@ -349,7 +352,8 @@ class EksCluster(Cluster):
             description=f"Images built by {name}'s binder", image_tag_mutability="MUTABLE",
             lifecycle_policy=ecr_lifecycle_policy(IMAGE_RETENTION_DAYS), opts=opts,
         )
-        identity = aws.get_caller_identity_output()
+        # Through the cluster's provider: the default one takes its account and region from the shell.
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
         role = self._irsa_role(f"{name}-image-pusher", namespace, service_account, parent)
         repositories = pulumi.Output.format("arn:aws:ecr:{0}:{1}:repository/{2}/*", self._region, identity.account_id, prefix)
         policy = aws.iam.RolePolicy(f"{name}-image-push", role=role.id, policy=repositories.apply(ecr_push_policy), opts=opts)

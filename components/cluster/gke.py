@@ -21,10 +21,17 @@ _NODE_METADATA = {"disable-legacy-endpoints": "true"}
 
 
 def node_pool_name(key: str, pool: NodePool) -> str:
-    """`<key>-<hash>` of the fields whose change replaces a GKE node pool (machine type,
-    disk size, spot: ForceNew in terraform-provider-google node_config.go), so a new
-    shape is a new pool created beside the old one. At most 30 + 7 characters, within
-    GKE's 40 (https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools, name)."""
+    """`<key>-<hash>` of the pool's shape, so a new shape is a new pool created beside the old one.
+
+    Of the inputs that replace a node pool (ForceNew in terraform-provider-google
+    resource_container_node_pool.go and node_config.go, schemaNodeConfig), config
+    changes `spot`; `location` and `cluster` follow cluster.location, cloud.zone and
+    cluster.name, which replace the protected cluster itself, and the others (metadata,
+    oauth_scopes, service_account, shielded_instance_config) are fixed here. Machine
+    type and disk size are updated in place, by recreating the nodes under their pods,
+    since provider 5.10 (GoogleCloudPlatform/magic-modules#9575); in the name they make
+    that a new pool instead (docs/config.md). At most 30 + 7 characters, within GKE's 40
+    (https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools, name)."""
     return shaped_name(key, pool.machine_type, pool.disk_size_gb, pool.spot)
 
 

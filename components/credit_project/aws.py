@@ -77,6 +77,9 @@ class AwsCreditProject(CreditProject):
             limit_amount=f"{credits.monthly_budget_usd:.2f}",
             limit_unit=credits.currency,
             time_unit="MONTHLY",
+            # Spend before credits (include_credit defaults to true): Pangeo runs on credits,
+            # so spend after them stays near zero and no threshold would ever fire.
+            cost_types={"include_credit": False},
             notifications=budget_notifications(credits.alert_thresholds, topic.arn),
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[policy]),
         )

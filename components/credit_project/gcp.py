@@ -11,9 +11,10 @@ from .args import CiConfig, CreditsConfig
 from .base import CreditProject, budget_thresholds
 from .gcp_ci import declare_ci
 
+# Every API a resource of the stack calls (gcp_apis.TYPE_APIS says which, and where that is documented).
 SERVICES = (
-    "billingbudgets", "cloudresourcemanager", "compute", "container", "dns", "file",
-    "iam", "iamcredentials", "monitoring", "serviceusage", "storage",
+    "artifactregistry", "billingbudgets", "cloudbilling", "cloudkms", "cloudresourcemanager", "compute",
+    "container", "dns", "file", "iam", "iamcredentials", "monitoring", "serviceusage", "storage", "sts",
 )
 
 
@@ -47,6 +48,12 @@ class GcpCreditProject(CreditProject):
         super().__init__("pangeo:index:GcpCreditProject", name, None, opts)
         credits, project = args.credits, args.credits.project
         child = pulumi.ResourceOptions(parent=self)
+        base = dict(project=project.id, region=args.region, default_labels=credits.labels)
+        # Creates the project and enables the APIs, so it can't bill them to the project yet;
+        # everything else uses `self.provider`, which waits for them, so no resource races its
+        # API. Both are explicit: a default provider takes its project from the shell's gcloud.
+        bootstrap = gcp.Provider(f"{name}-gcp-bootstrap", **base, opts=child)
+        on_bootstrap = pulumi.ResourceOptions(parent=self, provider=bootstrap)
         if project.create:
             created = gcp.organizations.Project(
                 f"{name}-project",
@@ -58,29 +65,25 @@ class GcpCreditProject(CreditProject):
                 labels=credits.labels,
                 auto_create_network=False,
                 # Deleting a project deletes every hub and home directory in it.
-                opts=pulumi.ResourceOptions(parent=self, protect=True),
+                opts=pulumi.ResourceOptions.merge(on_bootstrap, pulumi.ResourceOptions(protect=True)),
             )
             self.project_id, number = created.project_id, created.number
         else:
             self.project_id = pulumi.Output.from_input(project.id)
             number = gcp.organizations.get_project_output(
-                project_id=project.id, opts=pulumi.InvokeOptions(parent=self)
+                project_id=project.id, opts=pulumi.InvokeOptions(parent=self, provider=bootstrap)
             ).number
 
-        base = dict(project=self.project_id, region=args.region, default_labels=credits.labels)
-        # Only enables the APIs, so it can't bill them to the project yet; everything
-        # else uses `self.provider`, which waits for them, so no resource races its API.
-        bootstrap = gcp.Provider(f"{name}-gcp-bootstrap", **base, opts=child)
         self.services = [
             gcp.projects.Service(
-                f"{name}-api-{api}", service=f"{api}.googleapis.com", disable_on_destroy=False,
-                opts=pulumi.ResourceOptions(parent=self, provider=bootstrap),
+                f"{name}-api-{api}", project=self.project_id, service=f"{api}.googleapis.com",
+                disable_on_destroy=False, opts=on_bootstrap,
             )
             for api in SERVICES
         ]
         self.provider = gcp.Provider(
             f"{name}-gcp",
-            **base,
+            **{**base, "project": self.project_id},
             # Budgets and other billing-scoped APIs need a quota project.
             user_project_override=True,
             billing_project=self.project_id,
@@ -102,7 +105,10 @@ class GcpCreditProject(CreditProject):
             f"{name}-budget",
             billing_account=credits.billing_account,
             display_name=f"{name} monthly",
-            budget_filter={"projects": [pulumi.Output.concat("projects/", number)], "calendar_period": "MONTH"},
+            # Spend before credits: Pangeo runs on credits, so spend after them (the default,
+            # INCLUDE_ALL_CREDITS) stays near zero and no threshold would ever fire.
+            budget_filter={"projects": [pulumi.Output.concat("projects/", number)], "calendar_period": "MONTH",
+                           "credit_types_treatment": "EXCLUDE_ALL_CREDITS"},
             amount={"specified_amount": {"currency_code": credits.currency, "units": str(round(credits.monthly_budget_usd))}},
             threshold_rules=[
                 *({"threshold_percent": t, "spend_basis": "CURRENT_SPEND"} for t in budget_thresholds(credits.alert_thresholds)),

@@ -10,7 +10,7 @@ from components.binder_hub import BinderService
 from components.cluster import Cluster
 from components.cluster.base import DNS_TTL
 from components.helm import Chart
-from components.labels import labels
+from components.labels import REPLACE_UNREADY, labels
 from components.sizing import Allocatable
 
 from .args import DaskHubConfig
@@ -151,7 +151,8 @@ class DaskHub(pulumi.ComponentResource):
             user=HEALTH_CHECK_USER, labels=job_labels, gateway_proxy=releases.gateway_proxy,
         )
         return k8s.batch.v1.Job(
-            f"{name}-health-check", metadata=manifest["metadata"], spec=manifest["spec"],
+            f"{name}-health-check", metadata={**manifest["metadata"], "annotations": REPLACE_UNREADY},
+            spec=manifest["spec"],
             opts=pulumi.ResourceOptions(
                 parent=self, provider=args.cluster.provider, delete_before_replace=True,
                 depends_on=[script, secret, self.jupyterhub, self.gateway, *args.home_synced],

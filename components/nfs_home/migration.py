@@ -5,7 +5,7 @@ from typing import NamedTuple
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.labels import labels
+from components.labels import REPLACE_UNREADY, labels
 
 from .args import HomeMigration
 from .sync_job import read_scripts, render_script_configmap, render_sync_job
@@ -65,7 +65,8 @@ def declare_sync_jobs(
         )
         return k8s.batch.v1.Job(
             f"{name}-sync-{mode}",
-            metadata=manifest["metadata"],
+            # A failed pass is run again by the next update (homesync resumes where it stopped).
+            metadata={**manifest["metadata"], "annotations": REPLACE_UNREADY},
             spec=manifest["spec"],
             opts=pulumi.ResourceOptions(
                 parent=parent, provider=provider, depends_on=[claim, configmap, *(source_ready or []), *after],

@@ -77,7 +77,9 @@ class StackConfig(Base):
             aws_names.security_group_problem(f"{cluster}-nodes"),
         ) if p]
         for key, pool in self.cluster.node_pools.items():
-            group = aws_names.node_group(key, pool.machine_type, pool.fallback_machine_types, pool.spot)
+            group = aws_names.node_group(key, pool.machine_type, pool.fallback_machine_types, pool.spot,
+                                         aws_names.group_zones(pool.purpose, self.cloud.availability_zones),
+                                         str(self.cluster.network.cidr))
             template = aws_names.launch_template(cluster, key)
             problems += [(f"cluster.node_pools.{key}", p) for p in (
                 aws_names.node_group_problem(group), aws_names.launch_template_problem(template)) if p]

@@ -53,11 +53,15 @@ REPLACE_ON_CHANGES: dict[str, tuple[tuple[str, ...], str]] = {
         ("name", "location", "project", "network", "subnetwork", "ipAllocationPolicy", "initialNodeCount"),
         _TF_GOOGLE.format("google/services/container/resource_container_cluster.go"),
     ),
+    # machineType, diskSizeGb and diskType are updated in place (a node upgrade), not
+    # ForceNew, since terraform-provider-google 5.10 (GoogleCloudPlatform/magic-modules#9575).
     "gcp:container/nodePool:NodePool": (
-        ("name", "namePrefix", "cluster", "location", "project", "initialNodeCount",
-         "nodeConfig.machineType", "nodeConfig.diskSizeGb", "nodeConfig.diskType", "nodeConfig.oauthScopes",
-         "nodeConfig.serviceAccount", "nodeConfig.spot", "nodeConfig.preemptible", "nodeConfig.guestAccelerators"),
-        _TF_GOOGLE.format("google/services/container/resource_container_node_pool.go and node_config.go"),
+        ("name", "namePrefix", "cluster", "location", "project", "initialNodeCount", "maxPodsPerNode",
+         "nodeConfig.spot", "nodeConfig.preemptible", "nodeConfig.serviceAccount", "nodeConfig.oauthScopes",
+         "nodeConfig.metadata", "nodeConfig.shieldedInstanceConfig", "nodeConfig.guestAccelerators",
+         "nodeConfig.localSsdCount", "nodeConfig.minCpuPlatform"),
+        _TF_GOOGLE.format("google/services/container/resource_container_node_pool.go and node_config.go "
+                          "(schemaNodeConfig)"),
     ),
     "gcp:filestore/instance:Instance": (
         ("name", "location", "zone", "project", "tier", "networks", "fileShares.name", "kmsKeyName", "protocol"),
@@ -84,8 +88,8 @@ REPLACE_ON_CHANGES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "aws:eks/cluster:Cluster": (("name", "encryptionConfig"), _TF_AWS.format("internal/service/eks/cluster.go")),
     "aws:eks/nodeGroup:NodeGroup": (
-        ("clusterName", "nodeGroupName", "nodeRoleArn", "subnetIds", "instanceTypes", "capacityType", "diskSize",
-         "amiType"),
+        ("clusterName", "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "subnetIds", "instanceTypes",
+         "capacityType", "diskSize", "amiType", "launchTemplate.id", "launchTemplate.name", "remoteAccess"),
         _TF_AWS.format("internal/service/eks/node_group.go"),
     ),
     "aws:ec2/vpc:Vpc": (("cidrBlock",), _TF_AWS.format("internal/service/ec2/vpc_.go")),

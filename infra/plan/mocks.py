@@ -31,6 +31,14 @@ class Registration(NamedTuple):
     provider: str
     import_id: str
     ignore_changes: list[str]
+    delete_before_replace: bool
+
+
+class Invoke(NamedTuple):
+    """A data-source call (`get_*`): its token and the provider reference it went through ("" for the default)."""
+
+    token: str
+    provider: str
 
 
 def _digest(*parts: str) -> str:
@@ -153,6 +161,7 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, mock: PlanMocks):
         super().__init__(mock)
         self.registrations: dict[str, Registration] = {}
+        self.invokes: list[Invoke] = []
         self.stack_outputs: dict = {}
         self.known: set[str] = set()  # every URN registered or read, the stack's included
         # The first refusal, kept so the run reports it whatever the SDK does with the raise.
@@ -203,8 +212,14 @@ class RecordingMonitor(mocks.MockMonitor):
             dependencies=sorted(set(request.dependencies)), protect=request.protect,
             retain_on_delete=request.retainOnDelete, provider=request.provider,
             import_id=request.importId, ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=request.deleteBeforeReplace,
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
+
+    def Invoke(self, request):
+        if request.tok != "pulumi:pulumi:getResource":  # the SDK's own lookup, not a provider call
+            self.invokes.append(Invoke(request.tok, request.provider.rsplit("::", 1)[0] if request.provider else ""))
+        return super().Invoke(request)
 
     def RegisterResourceOutputs(self, request):
         if "::pulumi:pulumi:Stack::" in request.urn:

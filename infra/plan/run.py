@@ -30,6 +30,8 @@ class Plan:
     outputs: dict
     estimates: dict
     unset_secrets: list[str] = field(default_factory=list)
+    # The data sources the program called (mocks.Invoke), for the checks of infra/plan/checks.py.
+    invokes: list = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"stack": self.stack, "resources": self.resources, "outputs": self.outputs, "estimates": self.estimates}
@@ -164,7 +166,7 @@ def recorded(stack: str, monitor: RecordingMonitor, unset_secrets: list[str] | N
     """The plan of what the program registered, in URN order."""
     resources = [_resource(r) for r in sorted(monitor.registrations.values(), key=lambda r: r.urn)]
     return Plan(stack=stack, resources=resources, outputs=monitor.stack_outputs,
-                estimates=estimate(resources), unset_secrets=unset_secrets or [])
+                estimates=estimate(resources), unset_secrets=unset_secrets or [], invokes=list(monitor.invokes))
 
 
 def _resource(r: Registration) -> dict:
@@ -182,4 +184,5 @@ def _resource(r: Registration) -> dict:
         "provider": r.provider.rsplit("::", 1)[0] if r.provider else None,
         "import_id": r.import_id or None,
         "ignore_changes": r.ignore_changes,
+        "delete_before_replace": r.delete_before_replace,
     }

@@ -5,6 +5,7 @@ import yaml
 
 from infra.config import ConfigError
 from infra.plan import plan
+from infra.plan.checks import first_up_problems
 from infra.plan.diff import diff_plans
 from infra.plan.run import REPO
 
@@ -323,3 +324,10 @@ def test_dropping_an_adopted_old_resource_while_a_hub_migrates_is_refused(stack,
 def test_dropping_an_adopted_old_resource_once_no_hub_migrates_is_allowed(stack):
     direct = [f"hubs.{h}.migration.source.server=10.128.0.5" for h in HUBS["gcp"]]
     phase_plan(stack, "none", "none", *direct, "hubs.prod.migration.previous.legacy_cluster=true", "legacy.cluster=null")
+
+
+def test_every_phase_passes_the_first_up_checks(phases):
+    """infra/plan/checks.py (tests/program/test_first_up.py shows each check failing)."""
+    for phase, result in phases.items():
+        problems = first_up_problems(result)
+        assert problems == {check: [] for check in problems}, phase

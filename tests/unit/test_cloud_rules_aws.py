@@ -78,9 +78,14 @@ def test_aws_name_rules_accept_the_longest_names_aws_takes():
 
 
 def test_node_group_names_follow_their_shape_and_admin_keys_follow_their_arn():
-    a = aws_names.node_group("user", "r5.xlarge", [], False)
+    zones, cidr = ["us-west-2a", "us-west-2b"], "10.0.0.0/16"
+    a = aws_names.node_group("user", "r5.xlarge", [], False, zones, cidr)
     assert a.startswith("user-") and len(a) == len("user-") + 6
-    assert a == aws_names.node_group("user", "r5.xlarge", [], False)
-    assert a != aws_names.node_group("user", "r5.2xlarge", [], False)
-    assert a != aws_names.node_group("user", "r5.xlarge", [], True)
+    assert a == aws_names.node_group("user", "r5.xlarge", [], False, zones[::-1], cidr)
+    assert a != aws_names.node_group("user", "r5.2xlarge", [], False, zones, cidr)
+    assert a != aws_names.node_group("user", "r5.xlarge", [], True, zones, cidr)
+    # subnet_ids replace a group too: a zone more, or another VPC range, is a new name
+    assert a != aws_names.node_group("user", "r5.xlarge", [], False, [*zones, "us-west-2c"], cidr)
+    assert a != aws_names.node_group("user", "r5.xlarge", [], False, zones, "10.1.0.0/16")
+    assert aws_names.group_zones("core", [*zones, "us-west-2c"]) == zones
     assert aws_names.admin_slug("arn:aws:iam::111122223333:role/ops/Pangeo.Admins") == "111122223333-role-ops-pangeo-admins"

@@ -54,8 +54,8 @@ def test_replace_for_each_listed_example():
         ("kubernetes:batch/v1:Job", {"metadata": {"name": "sync-1"}}, {"metadata": {"name": "sync-2"}}),
         ("kubernetes:core/v1:Namespace", {"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}),
         ("gcp:container/cluster:Cluster", {"location": "us-central1-b"}, {"location": "us-central1-c"}),
-        ("gcp:container/nodePool:NodePool", {"nodeConfig": {"machineType": "n2-highmem-4"}},
-         {"nodeConfig": {"machineType": "n2-highmem-8"}}),
+        ("gcp:container/nodePool:NodePool", {"nodeConfig": {"spot": False}}, {"nodeConfig": {"spot": True}}),
+        ("aws:eks/nodeGroup:NodeGroup", {"subnetIds": ["a", "b"]}, {"subnetIds": ["a", "b", "c"]}),
         ("aws:efs/fileSystem:FileSystem", {"encrypted": False}, {"encrypted": True}),
         ("aws:efs/fileSystem:FileSystem", {"performanceMode": "generalPurpose"}, {"performanceMode": "maxIO"}),
         ("random:index/randomBytes:RandomBytes", {"length": 32}, {"length": 64}),
@@ -69,6 +69,9 @@ def test_not_replace_for_updatable_inputs_of_the_same_types():
         ("kubernetes:helm.sh/v3:Release", {"version": "1"}, {"version": "2"}),
         ("kubernetes:core/v1:Namespace", {"metadata": {"labels": {"a": "1"}}}, {"metadata": {"labels": {"a": "2"}}}),
         ("gcp:container/nodePool:NodePool", {"autoscaling": {"maxNodeCount": 3}}, {"autoscaling": {"maxNodeCount": 4}}),
+        # a node upgrade in place since terraform-provider-google 5.10
+        ("gcp:container/nodePool:NodePool", {"nodeConfig": {"machineType": "n2-highmem-4"}},
+         {"nodeConfig": {"machineType": "n2-highmem-8"}}),
         ("aws:efs/fileSystem:FileSystem", {"throughputMode": "bursting"}, {"throughputMode": "elastic"}),
         ("some:unknown/type:Type", {"name": "a"}, {"name": "b"}),
     ]

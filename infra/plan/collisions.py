@@ -1,0 +1,43 @@
+"""Replacements that collide with themselves: a fixed physical name, created before the old one goes.
+
+By default the engine replaces a resource by creating the new one first and deleting
+the old one after (create-before-delete). When the resource's physical name is set by
+the program and does not change, the create asks the cloud for a name the old
+resource still holds, and the update fails there (EKS: ResourceInUseException; GKE:
+409 already exists). So every input that forces a replacement and that config can
+change must change the name too, or the resource must be `delete_before_replace`.
+Which inputs force a replacement comes from labels.REPLACE_ON_CHANGES.
+"""
+
+from . import labels
+from .diff import Change
+
+# The input that holds the physical name, for the types whose name the program sets.
+PHYSICAL_NAME: dict[str, str] = {
+    "gcp:container/nodePool:NodePool": "name",
+    "aws:eks/nodeGroup:NodeGroup": "nodeGroupName",
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": "workloadIdentityPoolId",
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": "workloadIdentityPoolProviderId",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "url",
+    "gcp:serviceaccount/account:Account": "accountId",
+    "gcp:storage/bucket:Bucket": "name",
+    "gcp:compute/address:Address": "name",
+    "gcp:artifactregistry/repository:Repository": "repositoryId",
+}
+
+
+def self_collisions(changes: list[Change]) -> list[str]:
+    """One line per replacement that would create a resource under the name its predecessor still holds."""
+    problems = []
+    for change in changes:
+        resource, before = change.resource, change.before
+        name_input = PHYSICAL_NAME.get(resource["type"])
+        if change.label != labels.REPLACE or name_input is None or resource.get("delete_before_replace"):
+            continue
+        name = resource["inputs"].get(name_input)
+        if name is not None and name == before["inputs"].get(name_input):
+            problems.append(
+                f"{resource['name']} ({resource['type']}): replaced because of "
+                f"{', '.join(change.replaced_by)}, but its {name_input} stays {name!r}: the new one is "
+                "created before the old one is deleted, under a name the old one still holds")
+    return problems
