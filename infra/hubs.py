@@ -28,7 +28,9 @@ def declare_hubs(
     cloud's build declares it once (infra/gcp.py)."""
     worker_pool = next(p for p in config.cluster.node_pools.values() if p.purpose == "worker")
     hubs = {}
-    for name, hub in config.hubs.items():
+    crd_hub = gateway_crd_hub(config)
+    # The hub whose gateway installs the CRDs first: the other gateways wait for its Release.
+    for name, hub in sorted(config.hubs.items(), key=lambda item: item[0] != crd_hub):
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata={"name": name, "labels": PART_OF},
@@ -72,12 +74,20 @@ def declare_hubs(
                 health_check_generation=migration.sync_generation if cutting_over else None,
                 home_synced=[home.sync_jobs.final] if home and home.sync_jobs.final else [],
                 serve_domain=migration.source is None or cutting_over,
-                install_gateway_crds=name == min(config.hubs),
+                gateway_crds_from=None if name == crd_hub else hubs[crd_hub][0].gateway,
             ),
             opts=cloud_opts,
         )
         hubs[name] = (daskhub, home)
     return hubs
+
+
+def gateway_crd_hub(config: StackConfig) -> str:
+    """The hub whose dask-gateway Release installs the chart's CRDs for the cluster: the first by
+    name without a binder, whose gateway waits for nothing but the cluster (a binder's gateway
+    waits for its image registry, and every other gateway would wait behind it), else the first."""
+    plain = [name for name, hub in config.hubs.items() if not hub.binder.enabled]
+    return min(plain or config.hubs)
 
 
 def hub_outputs(hubs: dict[str, tuple[DaskHub, NFSHome | None]]) -> dict:

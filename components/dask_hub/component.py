@@ -42,9 +42,11 @@ class DaskHubArgs:
     home_synced: list[pulumi.Resource] = field(default_factory=list)
     # False while the domain still serves an old hub (a migration before cutover): no DNS record yet.
     serve_domain: bool = True
-    # The gateway chart's CRDs (in its crds/) are cluster-wide: one hub per cluster
-    # installs them, the others skip them rather than silently lean on its copy.
-    install_gateway_crds: bool = True
+    # The gateway chart's CRDs (in its crds/) are cluster-wide: one hub per cluster installs
+    # them. The others name that hub's gateway Release: they skip the CRDs and wait for it,
+    # since every gateway renders a traefik IngressRoute and Middleware, and helm refuses a
+    # release whose kinds the cluster does not know yet ("ensure CRDs are installed first").
+    gateway_crds_from: pulumi.Resource | None = None
 
 
 class DaskHub(pulumi.ComponentResource):
@@ -97,12 +99,13 @@ class DaskHub(pulumi.ComponentResource):
         self.jupyterhub = self._release(
             f"{name}-jupyterhub", releases.jupyterhub, JUPYTERHUB, args.namespace, hub_values, depends
         )
+        crds = [args.gateway_crds_from] if args.gateway_crds_from is not None else []
         self.gateway = self._release(
             f"{name}-dask-gateway", releases.gateway, DASK_GATEWAY, args.namespace,
             gateway_values(hub, api_token=secrets.gateway_token, service_account=USER_SERVICE_ACCOUNT,
                            worker_room=args.worker_room, scratch_url=scratch.url if scratch else None,
                            binder_pattern=args.binder.image_pattern if args.binder else None),
-            depends, skip_crds=not args.install_gateway_crds,
+            pulumi.ResourceOptions.merge(depends, pulumi.ResourceOptions(depends_on=crds)), skip_crds=bool(crds),
         )
         # The gateway chart ships no policy for the dask pods it starts.
         anonymous = bool(args.binder and args.binder.anonymous)

@@ -2,6 +2,8 @@
 
 from .creation_minutes import CREATION_MINUTES, DEFAULT_MINUTES, UNAVOIDABLE_CHAIN
 
+_RELEASE = "kubernetes:helm.sh/v3:Release"
+
 
 def minutes(resource: dict) -> float:
     if not resource["custom"] or resource["type"].startswith("pulumi:providers:"):
@@ -43,6 +45,10 @@ def estimate(resources: list[dict]) -> dict:
     chain_name = chain_of(resources)
     total, path = critical_path(resources)
     chain = sum(CREATION_MINUTES[t] for t in UNAVOIDABLE_CHAIN[chain_name])
+    # A Release that skips its chart's CRDs waits for the one that installs them (infra/hubs.py):
+    # helm applies a chart's crds/ only with the chart's own release, so that is a Release more.
+    if any(r["type"] == _RELEASE and (r.get("inputs") or {}).get("skipCrds") for r in resources):
+        chain += CREATION_MINUTES[_RELEASE]
     return {
         "unavoidable_chain": chain_name,
         "critical_path_minutes": round(total, 1),

@@ -4,7 +4,7 @@ Each hub is fine on its own; the failures come from two of them on one cluster.
 Helm refuses to install an object another release owns. CRDs from a chart's crds/
 are the one exception, and still reported: helm skips those that exist, so the
 second release would silently depend on the first one's copy. One release per
-cluster installs them and the others set skip_crds, so who owns them is explicit.
+cluster installs them and the others set skip_crds and wait for it (crd_order), so who owns them is explicit.
 Some names are cluster-wide by design: two dask-gateways with one instance id
 reconcile each other's clusters, and two user-schedulers with one schedulerName
 schedule each other's pods. Every function returns messages naming both sides.
@@ -107,3 +107,49 @@ def scheduler_name_collisions(objects: list[Obj]) -> list[str]:
                 if name == _KUBE_DEFAULT_SCHEDULER:
                     owners[(obj.cluster, name)].add("the cluster's kube-scheduler")
     return _shared(owners, "schedulerName")
+
+
+def _crd_key(manifest: dict) -> tuple[str, str]:
+    return manifest["spec"]["group"], manifest["spec"]["names"]["kind"]
+
+
+def _upstream(plan, urn: str) -> set[str]:
+    """Every URN `urn` waits for, through inputs and depends_on."""
+    deps = {r["urn"]: r["dependencies"] for r in plan.resources}
+    seen, todo = set(), list(deps.get(urn, []))
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo += deps.get(current, [])
+    return seen
+
+
+def crd_order(plan, rendered: dict) -> list[str]:
+    """Releases that render a custom resource whose CRD another Release installs, without waiting for it.
+
+    helm refuses to install a release with a kind the cluster does not know yet ("ensure
+    CRDs are installed first"); the CRDs in a chart's crds/ are applied before its own
+    templates, so only a release rendering them itself, or waiting for the one that
+    does, installs on a fresh cluster. `rendered`: Release URN -> Rendered (helm.py).
+    """
+    installers = defaultdict(set)
+    for urn, release in rendered.items():
+        for manifest in release.manifests:
+            if manifest.get("kind") == "CustomResourceDefinition":
+                installers[_crd_key(manifest)].add(urn)
+    problems = []
+    for urn, release in sorted(rendered.items()):
+        upstream = None
+        for manifest in release.manifests:
+            api = manifest.get("apiVersion", "")
+            key = (api.rsplit("/", 1)[0] if "/" in api else "", manifest.get("kind"))
+            owners = installers.get(key, set())
+            if not owners or urn in owners:
+                continue
+            upstream = _upstream(plan, urn) if upstream is None else upstream
+            if not owners & upstream:
+                names = " or ".join(sorted(rendered[o].label for o in owners))
+                problems.append(f"release {release.label} renders {key[1]} {(manifest.get('metadata') or {}).get('name')} "
+                                f"({key[0]}) but does not wait for {names}, which installs its CRD")
+    return problems

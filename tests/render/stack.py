@@ -80,4 +80,5 @@ def conflict_report(s: Stack) -> dict[str, list[str]]:
         "dask-gateway instances": conflicts.gateway_instance_collisions(s.objects),
         "user-scheduler names": conflicts.scheduler_name_collisions(s.objects),
         "in-cluster URLs": urls.dangling_urls(url_texts(s), s.objects),
+        "CRDs installed first": conflicts.crd_order(s.plan, s.rendered),
     }

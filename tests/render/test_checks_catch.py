@@ -200,3 +200,17 @@ def test_skip_crds_leaves_the_chart_crds_out(charts):
     assert any(m["kind"] == "CustomResourceDefinition" for m in render_release(release).manifests)
     release["inputs"]["skipCrds"] = True
     assert not any(m["kind"] == "CustomResourceDefinition" for m in render_release(release).manifests)
+
+
+def test_a_release_rendering_a_custom_resource_must_wait_for_the_release_installing_its_crd():
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "ingressroutes.traefik.io"},
+           "spec": {"group": "traefik.io", "names": {"kind": "IngressRoute"}}}
+    route = {"apiVersion": "traefik.io/v1alpha1", "kind": "IngressRoute", "metadata": {"name": "r"}}
+    rendered = {"a": Rendered("a", "prod", "gw", "c", [crd, route]), "b": Rendered("b", "staging", "gw", "c", [route])}
+    plan = SimpleNamespace(resources=[{"urn": "a", "dependencies": []}, {"urn": "b", "dependencies": ["sa"]},
+                                      {"urn": "sa", "dependencies": []}])
+    assert conflicts.crd_order(plan, rendered) == [
+        "release staging/gw renders IngressRoute r (traefik.io) but does not wait for prod/gw, which installs its CRD"]
+    plan.resources[2]["dependencies"] = ["a"]  # through another resource counts
+    assert conflicts.crd_order(plan, rendered) == []

@@ -7,7 +7,7 @@ import pytest
 from .stack import RENDERED, conflict_report, stack
 
 CHECKS = ["cluster-scoped objects", "namespaced objects", "dask-gateway instances", "user-scheduler names",
-          "in-cluster URLs"]
+          "in-cluster URLs", "CRDs installed first"]
 
 
 @cache

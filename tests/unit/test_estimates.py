@@ -1,6 +1,6 @@
 """The critical-path estimate over a dependency graph."""
 
-from infra.plan.estimates import critical_path
+from infra.plan.estimates import critical_path, estimate
 
 
 def node(urn, type_, deps=(), provider=None, custom=True):
@@ -42,3 +42,10 @@ def test_the_chain_is_the_declared_clusters_or_an_existing_ones():
     existing = estimate(release)
     assert existing["unavoidable_chain"] == "existing cluster"
     assert existing["unavoidable_chain_minutes"] == 3.0 and existing["critical_path_ratio"] == 1.0
+
+
+def test_a_release_waiting_for_another_ones_crds_adds_a_release_to_the_unavoidable_chain():
+    first = {**node("gw-a", "kubernetes:helm.sh/v3:Release"), "inputs": {}}
+    second = {**node("gw-b", "kubernetes:helm.sh/v3:Release", ["gw-a"]), "inputs": {"skipCrds": True}}
+    assert estimate([first])["unavoidable_chain_minutes"] == 3.0
+    assert estimate([first, second])["unavoidable_chain_minutes"] == 6.0
