@@ -42,10 +42,10 @@ test: check-tools lint-workflows $(VENV)/.installed $(VENV)/tools/helm node_modu
 # The system tools the tests use (home sync, the proxy from npm): stop and name the missing
 # ones instead of letting pytest skip tests. .ci/run installs them with apt when run as root.
 check-tools:
-	@missing=""; for tool in rsync npm node; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in rsync busybox npm node; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make test: missing system tools:$$missing" >&2; \
-	  echo "  install them (Debian/Ubuntu: sudo apt-get install rsync nodejs npm), or run .ci/run as root" >&2; \
+	  echo "  install them (Debian/Ubuntu: sudo apt-get install rsync busybox nodejs npm), or run .ci/run as root" >&2; \
 	  exit 1; \
 	fi
 

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
-"""Benchmark homesync.sh against `cp -a` on one generated home volume.
+"""Benchmark homesync.sh on one generated home volume, on both of production's paths.
 
     python bench/bench_homesync.py [--users 200] [--files-per-user 500]
-                                   [--large 3 --large-mb 100] [--parallel 2,4]
-                                   [--write docs/benchmarks.md]
+                                   [--large 3 --large-mb 100] [--parallel 4]
+                                   [--label NAME] [--write docs/benchmarks.md]
 
-Measures, on the same tree in one run:
-  * bulk copy time with --parallel P, relative to `cp -a` (target <= 1.0)
-  * final pass after ~1% of files changed, relative to bulk (targets: <= 0.1
-    on the Pangeo-shaped tree, <= 0.25 on the many-small-files tree); the
-    source is a local directory, so final takes the incremental path (one
-    `find -cnewer` over the source, rsync on what changed); an rsync://
-    source would walk both sides as before
-and projects the cutover downtime (the final pass) for Pangeo's volumes
-(2-5 TB, ~1 million files).  Prints a Markdown table; only with --write FILE
-does it insert/replace a marked section in FILE.
+Measures, on the same tree in one run, with the homes renamed by a map from
+`python -m infra.migrate map-usernames` on both paths:
+  * bulk copy time relative to `cp -a` (target <= 1.0), from a local directory
+    (an NFS mount, as on AWS) and through a real rsync daemon on 127.0.0.1
+    serving the tree with the export's own configuration and change scanner
+    (components/legacy/export.py, scan_changes.sh: GCP's path);
+  * the final pass after ~1% of files changed, relative to bulk, on each
+    path (target: <= 0.1 on both trees through the daemon), and the final
+    that walks everything through the daemon (--no-ctime-scan: what it did
+    before the change scan) for comparison;
+  * the scan alone and the per-file costs, from which it projects the final
+    pass for 1,000,000 files at 0.5 ms per remote stat.
+Prints a Markdown table; only with --write FILE does it insert/replace a
+marked section in FILE.
 """
 
 from __future__ import annotations
@@ -33,9 +37,10 @@ from sections import write_section
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "components" / "nfs_home" / "homesync.sh"
-NOTE = ("Source: a local directory, so `final` takes the incremental path (one `find -cnewer` over the "
-        "source, rsync on what changed; the destination is not walked). Through an `rsync://` daemon "
-        "source there is no ctime, and `final` walks both sides as `bulk` does: not measured here.")
+SCANNER = REPO / "components" / "legacy" / "scan_changes.sh"
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "homesync"))
+from daemon import rsync_daemon  # noqa: E402  (the tests' loopback daemon: one definition of it)
 
 
 def generate(root: Path, users: int, files_per_user: int, large: int, large_mb: int, seed: int) -> tuple[int, int]:
@@ -88,9 +93,9 @@ def mutate(root: Path, fraction: float, seed: int) -> int:
     return len(chosen)
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], env=None) -> float:
     t = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-3000:]}")
     return time.monotonic() - t
@@ -106,9 +111,27 @@ def drop_caches() -> bool:
         return False
 
 
-def homesync(src: Path, dst: Path, mode: str, parallel: int) -> float:
-    return timed(["sh", str(SCRIPT), "--source", str(src), "--dest", str(dst),
-                  "--mode", mode, "--parallel", str(parallel)])
+def homesync(src, dst: Path, mode: str, parallel: int, mapfile: Path, *extra: str) -> float:
+    return timed(["sh", str(SCRIPT), "--source", str(src), "--dest", str(dst), "--mode", mode,
+                  "--parallel", str(parallel), "--map", str(mapfile), *extra])
+
+
+def map_usernames(src: Path, path: Path) -> None:
+    listing = "".join(f"{n}\n" for n in sorted(os.listdir(src)))
+    p = subprocess.run([sys.executable, "-m", "infra.migrate", "map-usernames"], input=listing,
+                       capture_output=True, text=True, cwd=REPO, check=True)
+    path.write_text(p.stdout)
+
+
+def scan_alone(src: Path, work: Path, since: int) -> float:
+    """The old side's change scan as the daemon runs it, timed on its own."""
+    out = work / "scan-alone"
+    out.mkdir()
+    env = {**os.environ, "RSYNC_MODULE_PATH": str(out), "RSYNC_MODULE_NAME": "changes",
+           "RSYNC_REQUEST": f"changes/{since}.benchscan01/"}
+    t = timed(["sh", str(SCANNER), str(src)], env=env)
+    shutil.rmtree(out)
+    return t
 
 
 def main() -> None:
@@ -117,83 +140,88 @@ def main() -> None:
     ap.add_argument("--files-per-user", type=int, default=500)
     ap.add_argument("--large", type=int, default=3, help="number of large files")
     ap.add_argument("--large-mb", type=int, default=100)
-    ap.add_argument("--parallel", default="2,4", help="comma-separated --parallel values for bulk")
+    ap.add_argument("--parallel", type=int, default=4, help="--parallel of every pass")
     ap.add_argument("--change", type=float, default=0.01, help="fraction of files changed before final")
     ap.add_argument("--workdir", default=None, help="scratch directory (default: a new temp dir)")
-    ap.add_argument("--keep", action="store_true", help="keep the generated trees")
     ap.add_argument("--target-files", type=float, default=1e6, help="files on the real volume")
-    ap.add_argument("--nfs-stat-ms", type=float, default=0.5,
-                    help="assumed metadata round trip per file and side on NFS (ms)")
+    ap.add_argument("--remote-stat-ms", type=float, default=0.5, help="one metadata round trip to a share (ms)")
     ap.add_argument("--final-parallel", type=int, default=8, help="--parallel assumed for the real final pass")
     ap.add_argument("--write", metavar="FILE", help="insert/replace the benchmark section in FILE")
     ap.add_argument("--label", default="small files", help="names the tree, and its section in FILE")
     a = ap.parse_args()
-    pars = [int(x) for x in a.parallel.split(",") if x]
+    par = a.parallel
+    env_skew = {**os.environ, "HOMESYNC_CLOCK_SKEW": "0"}  # one clock: no margin re-reading the fresh tree
+    os.environ.update(env_skew)
 
     work = Path(a.workdir or tempfile.mkdtemp(prefix="homesync-bench-"))
     src = work / "src"
     try:
-        t = time.monotonic()
         nfiles, nbytes = generate(src, a.users, a.files_per_user, a.large, a.large_mb, 1)
-        gen_s = time.monotonic() - t
-        print(f"generated {nfiles} files, {nbytes / 1e9:.2f} GB, {a.users} users in {gen_s:.1f}s",
-              file=sys.stderr)
+        mapfile = work / "map.tsv"
+        map_usernames(src, mapfile)
+        time.sleep(1.1)  # stamps are whole seconds: the tree is strictly older than the first
         cold = drop_caches()
         cp_s = timed(["cp", "-a", str(src), str(work / "cp")])
         shutil.rmtree(work / "cp")
-        bulk = {}
-        for p in pars:
+        with rsync_daemon(src, work / "daemon") as url:
+            paths = {"directory": src, "rsync daemon": url}
+            bulk, final, noop = {}, {}, {}
+            for name, source in paths.items():
+                drop_caches()
+                bulk[name] = homesync(source, work / f"dst-{name}", "bulk", par, mapfile)
+                print(f"bulk ({name}): {bulk[name]:.1f}s (cp -a {cp_s:.1f}s)", file=sys.stderr)
+            since = int(time.time()) - 1
+            changed = mutate(src, a.change, 2)
+            time.sleep(1.1)
+            for name, source in paths.items():
+                drop_caches()
+                final[name] = homesync(source, work / f"dst-{name}", "final", par, mapfile)
+                print(f"final ({name}): {final[name]:.1f}s", file=sys.stderr)
+            for name, source in paths.items():
+                noop[name] = homesync(source, work / f"dst-{name}", "final", par, mapfile)
             drop_caches()
-            bulk[p] = homesync(src, work / f"bulk-p{p}", "bulk", p)
-            print(f"bulk --parallel {p}: {bulk[p]:.1f}s (cp -a {cp_s:.1f}s)", file=sys.stderr)
-        p_final = pars[0]
-        dst = work / f"bulk-p{p_final}"
-        for p in pars[1:]:
-            shutil.rmtree(work / f"bulk-p{p}")
-        changed = mutate(src, a.change, 2)
-        drop_caches()
-        # the one metadata walk an incremental final still makes (source only)
-        find_s = timed(["find", str(src), "-cnewer", str(dst / ".homesync" / "users" / "user0000"),
-                        "-print"])
-        drop_caches()
-        final_s = homesync(src, dst, "final", p_final)
-        noop_s = homesync(src, dst, "final", p_final)
-        verify_s = homesync(src, dst, "verify", p_final)
+            walk_s = homesync(url, work / "dst-rsync daemon", "final", par, mapfile, "--no-ctime-scan")
+            drop_caches()
+            scan_s = scan_alone(src, work, since)
     finally:
-        if not a.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
-    per_file_ms = noop_s / nfiles * 1000 * p_final  # CPU-ms per file for a no-change walk
-    proj_local = a.target_files * per_file_ms / 1000 / a.final_parallel
-    # NFS: the incremental final costs one metadata round trip per file on
-    # the source (its `find -cnewer`; READDIRPLUS batches some of it, so this
-    # is pessimistic) and none on the destination, spread over --parallel
-    # streams.
-    proj_nfs = a.target_files * a.nfs_stat_ms / 1000 / a.final_parallel
+    d = "rsync daemon"
+    scale = a.target_files / nfiles
+    stat_s = a.target_files * a.remote_stat_ms / 1000 / a.final_parallel
+    # Projections for the real share, from this run's per-file costs (local CPU and disk,
+    # scaled by file count) plus the round trips this machine does not pay: the
+    # incremental final stats each source entry once, beside the data (the scan); the
+    # full walk stats each entry on both shares.
+    proj_inc = final[d] * scale * par / a.final_parallel + stat_s
+    proj_walk = walk_s * scale * par / a.final_parallel + 2 * stat_s
     rows = [
-        ("tree", f"{a.users} users, {nfiles:,} files, {nbytes / 1e9:.2f} GB "
-                 f"({a.large} x {a.large_mb} MB large files)"),
+        ("tree", f"{a.users} users, {nfiles:,} files, {nbytes / 1e9:.2f} GB ({a.large} x {a.large_mb} MB large files)"),
         ("page cache", "dropped before each copy" if cold else "warm (could not drop caches)"),
         ("`cp -a`", f"{cp_s:.1f} s"),
     ]
-    for p in pars:
-        rows.append((f"bulk, --parallel {p}", f"{bulk[p]:.1f} s = **{bulk[p] / cp_s:.2f}x** cp -a"))
+    for name in paths:
+        rows.append((f"bulk from a {name}, --parallel {par}", f"{bulk[name]:.1f} s = **{bulk[name] / cp_s:.2f}x** cp -a"))
+    for name in paths:
+        rows.append((f"final from a {name} after {changed} files (~{a.change:.0%}) changed",
+                     f"{final[name]:.1f} s = **{final[name] / bulk[name]:.3f}x** bulk"))
     rows += [
-        (f"final after {changed} files (~{a.change:.0%}) changed, --parallel {p_final}",
-         f"{final_s:.1f} s = **{final_s / bulk[p_final]:.3f}x** bulk"),
-        ("`find -cnewer` over the whole source alone (cold cache)",
-         f"{find_s:.1f} s = {find_s / bulk[p_final]:.3f}x bulk"),
-        ("final with nothing changed", f"{noop_s:.1f} s ({per_file_ms:.3f} ms per file per stream)"),
-        ("verify (checksums everything)", f"{verify_s:.1f} s"),
-        (f"projected final, {a.target_files:,.0f} files, local-disk speed, --parallel {a.final_parallel}",
-         f"{proj_local / 60:.1f} min"),
-        (f"projected final, {a.target_files:,.0f} files, NFS at {a.nfs_stat_ms} ms/stat on the source, "
-         f"--parallel {a.final_parallel}", f"{proj_nfs / 60:.1f} min + changed data / bandwidth"),
+        ("final through the daemon, walking everything (`--no-ctime-scan`)",
+         f"{walk_s:.1f} s = {walk_s / bulk[d]:.3f}x bulk"),
+        ("the old side's change scan alone (scan_changes.sh)", f"{scan_s:.1f} s = {scan_s / bulk[d]:.3f}x bulk"),
+        ("final with nothing changed, directory / daemon", f"{noop['directory']:.1f} s / {noop[d]:.1f} s"),
+        (f"projected final through the daemon, {a.target_files:,.0f} files, {a.remote_stat_ms} ms per remote stat, "
+         f"--parallel {a.final_parallel}", f"{proj_inc / 60:.1f} min + changed data / bandwidth"),
+        ("the same, walking everything", f"{proj_walk / 60:.1f} min + changed data / bandwidth"),
     ]
     table = ["| measurement | result |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
-    md = "\n".join([f"Machine: {os.cpu_count()} cores; `python bench/bench_homesync.py "
-                    f"--users {a.users} --files-per-user {a.files_per_user} --parallel {a.parallel}`", "",
-                    NOTE, "", *table])
+    md = "\n".join([
+        f"Machine: {os.cpu_count()} cores; `python bench/bench_homesync.py --users {a.users} --files-per-user "
+        f"{a.files_per_user} --large {a.large} --large-mb {a.large_mb} --parallel {par}`", "",
+        "Both paths copy with `--map` from `python -m infra.migrate map-usernames`. The daemon is a real "
+        "`rsync --daemon` on 127.0.0.1 with the export's configuration; its final pass copies what the old "
+        "side's change scan lists. Projections add, to this run's per-file costs, one remote stat per "
+        "entry for the scan (beside the data) and two for a full walk (both shares).", "", *table])
     print(md)
     if a.write:
         path = Path(a.write)

@@ -17,8 +17,8 @@ def main() -> None:
         ["bench_render.py"],
         # Many small files: the metadata walk dominates, the worst case for the final pass.
         ["bench_homesync.py"],
-        # Pangeo's shape scaled down 200 times: ~1M files and 2-5 TB become 5k files and ~10 GB.
-        ["bench_homesync.py", "--users", "50", "--files-per-user", "100", "--large", "50", "--large-mb", "200",
+        # Pangeo's shape scaled down 200 times in files, ~1000 in bytes: ~1M files and 2-5 TB become 5k files and 4 GB.
+        ["bench_homesync.py", "--users", "50", "--files-per-user", "100", "--large", "20", "--large-mb", "200",
          "--label", "Pangeo-shaped"],
     ]
     for script, *args in runs:

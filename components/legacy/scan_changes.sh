@@ -5,7 +5,8 @@
 # walking the share across the network.  An rsync daemon sends no ctime;
 # this scan reads it where the share is mounted.
 #
-#   sh scan_changes.sh SHARE          (environment from the rsync daemon)
+#   sh scan_changes.sh SHARE [PARALLEL]   (environment from the rsync daemon;
+#                                          PARALLEL homes scanned at a time, 8)
 #
 # The client asks for rsync://HOST/changes/TOKEN/[PATH/], where PATH is the
 # directory of the homes inside SHARE and TOKEN is one of
@@ -21,12 +22,14 @@
 #          NONCE, MODE the raw st_mode in hex, PATH relative ("./alice/x").
 #          A name holding a newline continues on lines without the MARK.
 # Only reads SHARE (find and stat); writes only below the module's path (an
-# emptyDir).  POSIX sh + find -exec {} + + stat -c: GNU or busybox alike.
+# emptyDir).  POSIX sh + find -exec {} + + stat -c + xargs -0 (-P when it
+# has it): GNU or busybox alike.
 
 set -u
 LC_ALL=C
 export LC_ALL
-share=${1:?usage: scan_changes.sh SHARE}
+share=${1:?usage: scan_changes.sh SHARE [PARALLEL]}
+parallel=${2:-8}
 fail() { printf 'homesync-scan: %s\n' "$*"; exit 1; } # stdout: rsync shows it to the client
 
 out=${RSYNC_MODULE_PATH:?not run by an rsync daemon}
@@ -63,14 +66,25 @@ dir=$out/$token${path:+/$path}
 mkdir -p -- "$dir" || fail "cannot write the scan"
 started=$(date +%s)
 used=$(df -P -k -- "$share" | awk 'NR == 2 { printf "%.0f", $3 * 1024 }')
-{
-    # find prints directories before what they hold; stat runs on batches.
-    if [ "$since" = tops ]; then
-        (cd "$root" && find . -maxdepth 1 -exec stat -c "$nonce %Z %h %i %f %n" {} +)
-    else
-        (cd "$root" && find . -exec stat -c "$nonce %Z %h %i %f %n" {} +)
-    fi || fail "scan of '$path' failed"
-} | awk -v mark="$nonce" -v since="$since" '
+parts=$dir/parts
+mkdir -p -- "$parts" || fail "cannot write the scan"
+# One stat per entry, next to the data: the top level, then the homes, each
+# by its own find, PARALLEL at a time (each find waits on its own round
+# trips to the file server).  find prints a directory before what it holds.
+(cd "$root" && find . -maxdepth 1 -exec stat -c "$nonce %Z %h %i %f %n" {} + >"$parts/top") ||
+    fail "scan of '$path' failed"
+if [ "$since" != tops ]; then
+    xp="-P $parallel"
+    printf 'x\0' | xargs -0 -P 2 -n 1 true >/dev/null 2>&1 || xp=
+    # shellcheck disable=SC2016,SC2086
+    (cd "$root" && find . -mindepth 1 -maxdepth 1 -type d -print0 | xargs -0 -n 1 $xp sh -c '
+        f=$(mktemp "$2/h.XXXXXXXX") && find "$3" -mindepth 1 -exec stat -c "$1 %Z %h %i %f %n" {} + >"$f" ||
+            : >"$2/failed"' sh "$nonce" "$parts")
+    [ ! -e "$parts/failed" ] || fail "scan of '$path' failed"
+fi
+for f in "$parts/top" "$parts"/h.*; do
+    [ ! -e "$f" ] || cat -- "$f"
+done | awk -v mark="$nonce" -v since="$since" '
     index($0, mark " ") == 1 {
         name = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ /, "", name)
         reg = (substr($5, 1, 1) == "8" && length($5) == 4) # S_IFREG, 0x8000
@@ -78,6 +92,7 @@ used=$(df -P -k -- "$share" | awk 'NR == 2 { printf "%.0f", $3 * 1024 }')
             $2 >= since + 0 || (reg && $3 > 1)
     }
     keep { print }' >"$dir/list.tmp" || fail "cannot write the scan"
+rm -rf -- "$parts"
 mv -f -- "$dir/list.tmp" "$dir/list" &&
     printf 'now %s\nused %s\nsince %s\nnonce %s\nstatus ok\n' "$started" "$used" "$since" "$nonce" >"$dir/meta" ||
     fail "cannot write the scan"

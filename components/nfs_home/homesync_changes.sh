@@ -83,22 +83,26 @@ split_scan() {
     ' "$2" "$1/list"
 }
 
-# scan_classify SCAN CLEAN DBASE OUT: from a user's scan records (split_scan),
-# the lists an incremental final copies, like classify, for the entries whose
-# ctime is at CLEAN or later.  Prints a reason and fails when the changes
+# scan_classify SCAN CLEAN DBASE OUT [ROOT]: from a user's scan records
+# (split_scan), the lists an incremental final copies, like classify, for the
+# entries whose ctime is at CLEAN or later; paths are ROOT/... ("." default:
+# relative to the home; "./NAME" relative to the share).  Prints a reason and fails when the changes
 # cannot be proven from the scan: then the user is walked in full.
 scan_classify() {
     grep -q -x '!' "$1" && { echo "a changed name holds a newline"; return 1; }
     # kind (d: directory), whether its parent changed too, path; and the
     # files with other names whose ctime is older (the hard-link rule)
-    awk -v clean="$2" -v out="$4" '
+    sc_root=${5:-.}
+    awk -v clean="$2" -v out="$4" -v root="$sc_root" '
+        { sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ \./, "& ") } # split "./x" so that ROOT can replace "."
+        {
+            p = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ \. /, "", p); p = root p
+        }
         $1 < clean + 0 {
-            p = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /, "", p)
             if (substr($4, 1, 1) == "8" && length($4) == 4 && $2 > 1) print p >(out ".oldlinks")
             next
         }
         {
-            p = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /, "", p)
             dir = (substr($4, 1, 1) == "4" && length($4) == 4)
             parent = p; sub(/\/[^\/]*$/, "", parent)
             if (dir) changed[p] = 1
@@ -119,8 +123,8 @@ scan_classify() {
         if [ -n "$sc_tree" ]; then
             case $p in "$sc_tree"/*) continue ;; esac
         fi
-        if [ "$p" = . ]; then
-            printf './.\0' >>"$4.dirs"
+        if [ "$p" = "$sc_root" ]; then
+            printf '%s/.\0' "$p" >>"$4.dirs"
         elif [ ! -d "$3/$p" ] || [ -L "$3/$p" ] || [ "$pchanged" = 1 ]; then
             sc_tree=$p
             printf '%s/.\0' "$p" >>"$4.trees"

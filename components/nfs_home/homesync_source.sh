@@ -150,7 +150,7 @@ batched_final() {
         cat "$lb.trees" >>"$LOGDIR/fin.trees"
         cat "$lb.dirs" >>"$LOGDIR/fin.dirs"
         cat "$lb.files" >>"$LOGDIR/fin.files"
-        { cat "$lb.name"; printf '\000'; } >>"$LOGDIR/fin.users"
+        cat "$d" >>"$LOGDIR/fin.users"
     done
     if [ -s "$LOGDIR/fin.users" ]; then
         FINRC=0
@@ -181,8 +181,15 @@ batched_final() {
             : >"$LOGDIR/fin.out"
             rm -f -- "$LOGDIR"/u.*.defer
             HS_DEFER=0
-            # shellcheck disable=SC2086
-            xargs -0 $XARGS_P -n 1 sh "$SELF" __worker <"$LOGDIR/fin.users" &
+            # the workers' own arguments again (worker_defer): "IDX OLD NEW"
+            # lines, or NUL-terminated ./NAME without a map
+            if [ -n "$MAP" ]; then
+                # shellcheck disable=SC2086
+                xargs $XARGS_P -n 3 sh "$SELF" __worker <"$LOGDIR/fin.users" &
+            else
+                # shellcheck disable=SC2086
+                xargs -0 $XARGS_P -n 1 sh "$SELF" __worker <"$LOGDIR/fin.users" &
+            fi
             wait $!
         fi
     fi

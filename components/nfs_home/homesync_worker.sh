@@ -51,34 +51,44 @@ worker_local_changes() {
         (cd "$sbase" && xargs -0 sh "$HS_SELF" __classify "$ref" "$dbase" "$rel" "$log" \
             <"$log.changed") 2>>"$log.err" || rc=$?
     fi
-    if [ "$rc" -eq 0 ] && [ "$HS_DEFER" = 1 ] && [ "$rel" != . ]; then
-        # Batched: the main process copies every deferred user's lists with
-        # one rsync per kind (an rsync per user costs more than the few
-        # entries it copies) and then commits the stamp prepared here.  A
-        # hard link in a new or moved directory with an old ctime may have
-        # names outside it, which a copy of the tree alone would not link.
-        if [ -s "$log.trees" ] && [ -n "$(cd "$sbase" && xargs -0 sh -c \
-            'exec find "$@" -type f -links +1 ! -cnewer "$0"' "$ref" \
+    # A hard link in a new or moved directory with an old ctime may have
+    # names outside it, which a copy of the tree alone would not link.
+    if [ "$rc" -eq 0 ] && [ "$HS_DEFER" = 1 ] && [ "$rel" != . ] && [ -s "$log.trees" ] &&
+        [ -n "$(cd "$sbase" && xargs -0 sh -c 'exec find "$@" -type f -links +1 ! -cnewer "$0"' "$ref" \
             <"$log.trees" 2>>"$log.err" | head -n 1)" ]; then
-            worker_walk_reason "hard links in a new or moved directory"
-        else
-            set_stamp "$HS_STATE/pending/${v#./}" $((t0 - HS_SKEW)) "$ino $((t0 - HS_SKEW))" || rc=$?
-            : >"$log.defer"
-            walk=2
-        fi
+        worker_walk_reason "hard links in a new or moved directory"
     fi
+    [ "$walk" = 1 ] || worker_defer
+}
+
+# worker_defer: batched (walk=2) when the lists are relative to the share
+# (the home keeps its name): the main process copies every deferred user's
+# lists with one rsync per kind (an rsync per user costs more than the few
+# entries it copies) and then commits the stamp prepared here.
+worker_defer() {
+    [ "$rc" -eq 0 ] && [ "$HS_DEFER" = 1 ] && [ "$rel" != . ] || return 0
+    set_stamp "$HS_STATE/pending/${v#./}" $((t0 - HS_SKEW)) "$ino $((t0 - HS_SKEW))" || rc=$?
+    # how the main process runs this worker again if the batch fails
+    if [ -n "$idx" ]; then printf '%s %s %s\n' "$idx" "$u" "$v"; else printf '%s\0' "$v"; fi >"$log.defer"
+    walk=2
 }
 
 worker() {
     if [ $# -eq 3 ]; then idx=$1 u=$2 v=$3; else idx= u=$1 v=$1; fi
-    key=$(printf '%s' "$v" | cksum | awk '{ print $1 "-" $2 }')
+    # a file name for this home's logs and partial files: a mapped name is one
+    # already (check_map), any other is hashed
+    if [ -n "$idx" ]; then key=m.$v; else key=$(printf '%s' "$v" | cksum | awk '{ print $1 "-" $2 }'); fi
     log=$HS_LOGDIR/u.$key
     printf '%s' "$v" >"$log.name"
     t0=$(now)
     rc=0 rechecked=0 walk=0
     : >"$log.out"
     : >"$log.err"
-    if [ -n "$idx" ]; then
+    if [ -n "$idx" ] && [ "$u" = "$v" ]; then
+        # mapped to itself: the walk as for a renamed home, the changes by
+        # share-relative paths, so they can join the batch
+        from=$HS_SRC/$u/ to=$HS_DST/$v/ sbase=$HS_SRC dbase=$HS_DST rel=./$u fmt="$v/%n"
+    elif [ -n "$idx" ]; then
         # renamed: trailing slashes copy OLD's contents and attributes into NEW
         from=$HS_SRC/$u/ to=$HS_DST/$v/ sbase=$HS_SRC/$u dbase=$HS_DST/$v rel=. fmt="$v/%n"
     else
@@ -106,7 +116,7 @@ worker() {
         ref=$log.ref
         full= walk=1 done_ino= done_clean= ino= fresh=0
         # nothing in DEST yet (the top-level pass may have made it, empty)
-        [ -n "$(ls -A -- "$HS_DST/$v" 2>/dev/null)" ] || fresh=1
+        [ -f "$stamp" ] || [ -n "$(ls -A -- "$HS_DST/$v" 2>/dev/null)" ] || fresh=1
         if [ -f "$stamp" ]; then
             # the home's inode and clean point when its last pass completed
             # (empty: never completed, or interrupted since)
@@ -114,7 +124,8 @@ worker() {
             open_stamp "$stamp" || { rc=1; stamp_failed "$stamp" "$log"; }
         fi
         if [ "$HS_REMOTE" = 1 ] && [ -n "$idx" ] && [ -f "$HS_SCAN/u.$idx" ]; then
-            ino=$(awk '$5 == "." { print $3; exit }' "$HS_SCAN/u.$idx")
+            # the home's own record comes first (split_scan)
+            read -r _ _ ino _ p <"$HS_SCAN/u.$idx" && [ "$p" = . ] || ino=
         elif [ "$HS_REMOTE" = 0 ]; then
             ino=$(ls -di -- "$sbase/$rel" 2>/dev/null) && ino=${ino#"${ino%%[! ]*}"} && ino=${ino%% *} || ino=
         fi
@@ -131,14 +142,15 @@ worker() {
                 : >"$log.files"
                 : >"$log.trees"
                 : >"$log.dirs"
-                set_stamp "$ref" "$done_clean" || rc=$?
+                [ "$HS_REMOTE" = 1 ] || set_stamp "$ref" "$done_clean" || rc=$?
                 if [ "$HS_REMOTE" = 1 ]; then
-                    why=$(scan_classify "$HS_SCAN/u.$idx" "$done_clean" "$dbase" "$log") ||
+                    why=$(scan_classify "$HS_SCAN/u.$idx" "$done_clean" "$dbase" "$log" "$rel") ||
                         worker_walk_reason "${why:-the change scan could not be read}"
+                    [ "$walk" = 1 ] || worker_defer
                 else
                     worker_local_changes
                 fi
-                [ "$walk" = 1 ] || rechecked=$(count0 "$log.files")
+                [ "$walk" = 1 ] || [ ! -s "$log.files" ] || rechecked=$(count0 "$log.files")
                 [ "$walk" = 1 ] || worker_incremental "$@" --ignore-missing-args --from0
             fi
         fi
@@ -154,6 +166,9 @@ worker() {
             fi
         elif [ "$walk" = 1 ] && [ "$fresh" = 0 ] && [ ! -f "$stamp" ] && [ "$HS_CTIME" = 1 ]; then
             full=--checksum # copied without a stamp: compare everything once
+        fi
+        if [ "$walk" = 1 ] && [ "$HS_MODE" = final ] && [ ! -s "$log.why" ]; then
+            if [ "$HS_CTIME" = 0 ]; then echo "no change scan (see change_scan)"; else echo "no stamp yet"; fi >"$log.why"
         fi
         if [ "$walk" = 1 ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq 24 ]; }; then
             rs "$log" -r $full "$@" --stats "$from" "$to" || rc=$?

@@ -179,6 +179,20 @@ def test_a_scan_from_a_skewed_clock_is_not_trusted(old, homes_map, tmp_path):
         assert_exact(old, new, pairs)
 
 
+def test_without_a_scan_every_user_is_walked_and_the_report_says_why(old, homes_map, tmp_path):
+    mapfile, pairs = homes_map
+    new = tmp_path / "new"
+    with rsync_daemon(old, tmp_path / "daemon", scanner="echo 'homesync-scan: broken'; exit 1\n") as url:
+        assert sync(url, new, "bulk", tmp_path, mapfile).rc == 0
+        (old / "bob" / "late.txt").write_text("late\n")
+        time.sleep(1.1)
+        f = sync(url, new, "final", tmp_path, mapfile)
+        assert f.rc == 0, f.stderr
+        assert f.report["change_scan"].startswith("unavailable: ") and "broken" in f.report["change_scan"]
+        assert f.report["users_walked_fully"] == len(pairs)
+        assert_exact(old, new, pairs)
+
+
 def test_a_prepopulated_destination_ends_exact_after_bulk_then_final(old, homes_map, tmp_path):
     mapfile, pairs = homes_map
     new = tmp_path / "new"

@@ -152,13 +152,13 @@ def scan(share, request, tmp_path, path_env=None):
 
 
 def busybox_path(tmp_path) -> str:
-    """A PATH on which find, stat, df, awk, sed, date and mkdir are busybox's, as in the export's Alpine image."""
+    """A PATH whose find, stat, xargs, awk and the rest are busybox's, as in the export's Alpine image."""
     bb = shutil.which("busybox")
     if bb is None:
         pytest.skip("busybox not installed")
     d = tmp_path / "bb"
     d.mkdir()
-    for tool in ("find", "stat", "df", "awk", "sed", "date", "mkdir", "mv", "rm", "cat"):
+    for tool in ("find", "stat", "df", "awk", "sed", "date", "mkdir", "mv", "rm", "cat", "xargs", "mktemp"):
         os.symlink(bb, d / tool)
     return f"{d}:{os.environ['PATH']}"
 
@@ -201,3 +201,16 @@ def test_the_scanner_refuses_bad_requests(tmp_path, request_path, message):
     p, out = scan(tmp_path / "share", request_path, tmp_path)
     assert p.returncode == 1 and message in p.stdout, p.stdout
     assert list(Path(out).iterdir()) == []
+
+
+def test_a_scan_that_could_not_stat_everything_fails_rather_than_list_less(tmp_path):
+    share = tmp_path / "share"
+    for home in ("alice", "bob"):
+        make_tree(share / home, n_users=1, seed=len(home), xattrs=False)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "stat").write_text(f'#!/bin/sh\ncase "$*" in *./bob*) exit 1 ;; esac\nexec {shutil.which("stat")} "$@"\n')
+    (bin_dir / "stat").chmod(0o755)
+    p, out = scan(share, "changes/0.brokenstat1/", tmp_path, f"{bin_dir}:{os.environ['PATH']}")
+    assert p.returncode == 1 and "scan of '' failed" in p.stdout, p.stdout
+    assert not (out / "0.brokenstat1" / "meta").exists()
