@@ -39,7 +39,9 @@ def with_identity(stack, namespace: str) -> set[str]:
 def test_public_binder_servers_have_no_home_and_nothing_mounts_storage(stack):
     singleuser = hub_values(stack, PUBLIC)["singleuser"]
     assert singleuser["storage"]["type"] == "none"
-    assert not singleuser.get("initContainers") and not singleuser["storage"].get("extraVolumes")
+    assert not singleuser.get("initContainers")
+    # only memory-backed scratch (/dev/shm) may be added: nothing that persists or reaches a share
+    assert all(v.get("emptyDir", {}).get("medium") == "Memory" for v in singleuser["storage"].get("extraVolumes", []))
     for obj in in_namespace(stack, PUBLIC):
         assert obj.kind not in ("PersistentVolume",), obj
         for pod in pod_specs(obj.manifest):

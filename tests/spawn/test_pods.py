@@ -106,7 +106,8 @@ def test_a_worker_past_the_node_and_a_missing_claim_fail(rendered_stack):
     untolerated["spec"]["tolerations"] = []
     assert "are not tolerated" in fit_problem(untolerated["spec"], pools)
     [pod] = user_pods(stack_hubs("gcp")["staging"], [Spawn(User("alice"))])
-    pod["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"] = "no-such-claim"
+    claim = next(v for v in pod["spec"]["volumes"] if "persistentVolumeClaim" in v)
+    claim["persistentVolumeClaim"]["claimName"] = "no-such-claim"
     assert "PersistentVolumeClaim no-such-claim in staging does not exist" in missing_references(pod, "staging", objects)
     # the credentials Secret exists only once the controller made it
     assert any("dask-credentials-" in m for m in missing_references(cluster.worker, "staging", objects))
