@@ -39,7 +39,8 @@ def _handler(options, user):
     if options.image not in _IMAGES and not any(p.match(options.image) for p in _PATTERNS):
         raise ValueError(f"image {{options.image!r}} is not one this hub offers its users, e.g. {default_image}")
     # Workers see the same per-user scratch prefix as the user's notebook.
-    scratch = {{"SCRATCH_BUCKET": f"{{_SCRATCH}}/{{user.name}}", "PANGEO_SCRATCH": f"{{_SCRATCH}}/{{user.name}}"}}
+    prefix = f"{{_SCRATCH}}/{{user.name}}"
+    scratch = {{"SCRATCH_BUCKET": prefix, "PANGEO_SCRATCH": prefix, "PANGEO_SCRATCH_PREFIX": prefix}}
     return {{
         "image": options.image,
         "worker_cores": options.worker_cores,

@@ -92,7 +92,10 @@ def dask_environment(releases: HubReleases, scratch_prefix: pulumi.Input[str] | 
         "DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE": "{{JUPYTER_IMAGE_SPEC}}",
     }
     if scratch_prefix is not None:
-        env |= {"SCRATCH_BUCKET": scratch_prefix, "PANGEO_SCRATCH": scratch_prefix}
+        # PANGEO_SCRATCH_PREFIX is the name the old Pangeo AWS hub gave the same per-user
+        # prefix; notebooks written there read it, so every hub with scratch keeps it.
+        env |= {"SCRATCH_BUCKET": scratch_prefix, "PANGEO_SCRATCH": scratch_prefix,
+                "PANGEO_SCRATCH_PREFIX": scratch_prefix}
     return env
 
 

@@ -72,7 +72,7 @@ def test_profile_overrides_are_kubespawner_traits(hub_values):
 
 def test_users_get_scratch_and_gateway_environment(hub_values):
     env = hub_values["singleuser"]["extraEnv"]
-    assert env["SCRATCH_BUCKET"] == env["PANGEO_SCRATCH"] == "gs://b/$(JUPYTERHUB_USER)"
+    assert env["SCRATCH_BUCKET"] == env["PANGEO_SCRATCH"] == env["PANGEO_SCRATCH_PREFIX"] == "gs://b/$(JUPYTERHUB_USER)"
     assert env["DASK_GATEWAY__AUTH__TYPE"] == "jupyterhub"
     assert env["DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE"] == "{{JUPYTER_IMAGE_SPEC}}"
     assert env["DASK_GATEWAY__PROXY_ADDRESS"] == "gateway://traefik-prod-dask-gateway:80"
@@ -165,7 +165,7 @@ def test_workers_get_the_users_scratch_prefix_beside_their_own_variables(cluster
     parsed = options.parse_options({"environment": {"MY_VAR": "1"}})
     result = options.get_configuration(parsed, user=ALICE)
     assert result["environment"] == {"MY_VAR": "1", "SCRATCH_BUCKET": "gs://scratch/alice",
-                                     "PANGEO_SCRATCH": "gs://scratch/alice"}
+                                     "PANGEO_SCRATCH": "gs://scratch/alice", "PANGEO_SCRATCH_PREFIX": "gs://scratch/alice"}
 
 
 def test_gateway_options_refuse_an_image_without_tag(cluster_options):
