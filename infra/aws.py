@@ -16,7 +16,8 @@ def build(config: StackConfig) -> dict:
     # nothing waits on the budget.
     on_account = credits.provider_opts
     cluster = EksCluster(config.cluster.name, EksClusterArgs(
-        config=config.cluster, cloud=cloud, ci_deployer=credits.ci.get("deploy_role_arn")), opts=on_account)
+        config=config.cluster, cloud=cloud, ci_deployer=credits.ci.get("deploy_role_arn"),
+        ci_previewer=credits.ci.get("preview_role_arn")), opts=on_account)
 
     def efs(name, hub, namespace, legacy_stopped):
         return EfsHome(

@@ -25,6 +25,19 @@ _EKS_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHED
 _POLICY = "arn:aws:iam::aws:policy/"
 _NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 _ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Read-only Kubernetes access (the `view` ClusterRole, no Secrets) for the CI preview role,
+# so pulumi-kubernetes reaches the cluster in previews (reads, discovery) instead of
+# declaring it unreachable; its dry-run writes are refused and it falls back to a
+# client-side diff (pulumi/pulumi-kubernetes#2419; Kubernetes authorizes a dry run as
+# the write itself). https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html
+_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+# Clusters created through the API default to EXTENDED: at the end of a version's standard
+# support they stay on it at $0.60 per cluster-hour on top of the $0.10 infra/cost.py
+# prices. STANDARD makes EKS upgrade them instead (API_UpgradePolicyRequest;
+# enable-extended-support.html). EKS release calendar (kubernetes-versions.html): 1.33's
+# standard support ends 29 Jul 2026, 1.34's 2 Dec 2026, 1.35's 27 Mar 2027. EKS refuses
+# STANDARD for a cluster already in extended support (disable-extended-support.html).
+UPGRADE_POLICY = {"support_type": "STANDARD"}
 # The VPC CNI enforces NetworkPolicies only when asked to, through its add-on
 # configuration (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html);
 # without it the hubs' policies would be accepted and silently not enforced.
@@ -47,6 +60,8 @@ class EksClusterArgs:
     # The CI deploy role (components/credit_project/aws_ci.py): `pulumi up` talks to the
     # cluster, so whoever runs it must be a cluster admin besides config's cluster.admins.
     ci_deployer: pulumi.Input[str] | None = None
+    # The CI preview role: read-only cluster access, so previews see the cluster.
+    ci_previewer: pulumi.Input[str] | None = None
 
 
 def subnet_cidrs(cidr: ipaddress.IPv4Network, zones: list[str]) -> dict[str, dict[str, str]]:
@@ -115,6 +130,7 @@ class EksCluster(Cluster):
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
             encryption_config={"provider": {"key_arn": secrets_key.arn}, "resources": ["secrets"]},
             enabled_cluster_log_types=["audit", "authenticator"],
+            upgrade_policy=UPGRADE_POLICY,
             # Every user's server runs here; nodes are separate node groups, so no node
             # change reaches this resource.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy], protect=True),
@@ -124,6 +140,8 @@ class EksCluster(Cluster):
             # No account id in the key: it can't collide with a slug of cluster.admins.
             **({"ci-deploy": args.ci_deployer} if args.ci_deployer is not None else {}),
         })
+        if args.ci_previewer is not None:
+            admins += self._admin_access(name, {"ci-preview": args.ci_previewer}, policy=_VIEW_POLICY, prefix="view")
         issuer = self.cluster.identities[0].oidcs[0].issuer
         self.oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], thumbprint_lists=[EKS_OIDC_THUMBPRINT],
@@ -203,7 +221,8 @@ class EksCluster(Cluster):
             tags={"Name": f"{cluster_name}-s3"}, opts=child,
         )
 
-    def _admin_access(self, name: str, admins: dict[str, pulumi.Input[str]]) -> list[aws.eks.AccessPolicyAssociation]:
+    def _admin_access(self, name: str, admins: dict[str, pulumi.Input[str]], policy: str = _ADMIN_POLICY,
+                      prefix: str = "admin") -> list[aws.eks.AccessPolicyAssociation]:
         """Cluster admin for each IAM principal, by key (a slug of the ARN for cluster.admins).
 
         From config, not from whoever ran `pulumi up` last: a teammate's update must
@@ -212,12 +231,12 @@ class EksCluster(Cluster):
         associations = []
         for key, arn in admins.items():
             entry = aws.eks.AccessEntry(
-                f"{name}-admin-{key}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
+                f"{name}-{prefix}-{key}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
                 opts=pulumi.ResourceOptions(parent=self),
             )
             associations.append(aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{key}", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
-                policy_arn=_ADMIN_POLICY, access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self),
+                f"{name}-{prefix}-{key}", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
+                policy_arn=policy, access_scope={"type": "cluster"}, opts=pulumi.ResourceOptions(parent=self),
             ))
         return associations
 

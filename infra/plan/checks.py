@@ -90,11 +90,22 @@ def disabled_apis(plan: Plan) -> list[str]:
     return problems
 
 
+def extended_support(plan: Plan) -> list[str]:
+    """EKS clusters that would bill extended support ($0.60 per hour more than the $0.10 that
+    infra/cost.py prices) once their version leaves standard support: the API's default
+    upgrade policy is EXTENDED (components/cluster/eks.py UPGRADE_POLICY)."""
+    return [f"{r['name']}: upgradePolicy.supportType is not STANDARD, so the cluster bills extended support "
+            "after its version's standard support ends"
+            for r in plan.resources if r["type"] == "aws:eks/cluster:Cluster"
+            and (r["inputs"].get("upgradePolicy") or {}).get("supportType") != "STANDARD"]
+
+
 CHECKS = {
     "APIs enabled": disabled_apis,
     "Jobs replaced when unready": unready_jobs,
     "explicit providers": default_providers,
     "budgets exclude credits": credit_budgets,
+    "no EKS extended support": extended_support,
 }
 
 

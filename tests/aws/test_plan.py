@@ -25,6 +25,8 @@ def test_one_eks_cluster_in_api_access_mode_with_encrypted_secrets(aws_plan):
     (cluster,) = by_type(aws_plan.resources, EKS)
     inputs = cluster["inputs"]
     assert inputs["version"] == "1.33"
+    # EKS upgrades it at the end of standard support rather than bill extended support
+    assert inputs["upgradePolicy"] == {"supportType": "STANDARD"}
     assert inputs["accessConfig"]["authenticationMode"] == "API"
     assert inputs["encryptionConfig"]["resources"] == ["secrets"]
     assert by_type(aws_plan.resources, "aws:eks/accessEntry:AccessEntry")
@@ -193,9 +195,12 @@ def test_cluster_admins_come_from_config_one_access_entry_each(aws_plan):
     # the operators from config, and the CI deploy role the program itself declares; nobody else
     assert [(e["name"], e["inputs"]["principalArn"]) for e in entries] == [
         ("pangeo-hubs-admin-111122223333-role-pangeo-hubs-operators", arn),
-        ("pangeo-hubs-admin-ci-deploy", "arn:aws:iam::123456789012:role/pangeo-hubs-ci-deploy")]
-    assert [a["inputs"]["policyArn"] for a in associations] == [
-        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"] * 2
+        ("pangeo-hubs-admin-ci-deploy", "arn:aws:iam::123456789012:role/pangeo-hubs-ci-deploy"),
+        ("pangeo-hubs-view-ci-preview", "arn:aws:iam::123456789012:role/pangeo-hubs-ci-preview")]
+    # the preview role reads the cluster only: its previews reach it, its dry runs write nothing
+    assert [(a["inputs"]["policyArn"], a["inputs"]["accessScope"]) for a in associations] == [
+        ("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", {"type": "cluster"})] * 2 + [
+        ("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", {"type": "cluster"})]
 
 
 def test_the_cluster_is_protected_and_the_vpc_cni_enforces_network_policy(aws_plan):

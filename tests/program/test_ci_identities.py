@@ -103,8 +103,9 @@ def test_aws_preview_has_no_write_and_deploy_is_a_separate_role(aws):
     assert allowed == {"s3:GetObject", "s3:ListBucket", "kms:Decrypt"}
 
 
-def test_aws_deploy_role_administers_the_cluster(aws):
+def test_aws_deploy_role_administers_the_cluster_and_preview_only_views_it(aws):
     entry = one(aws, "aws:eks/accessEntry:AccessEntry", "pangeo-hubs-admin-ci-deploy")
     assert entry["inputs"]["principalArn"] == aws.outputs["ci"]["deploy_role_arn"]
-    assert not any(r["inputs"]["principalArn"] == aws.outputs["ci"]["preview_role_arn"]
-                   for r in of_type(aws, "aws:eks/accessEntry:AccessEntry"))
+    preview = [r["inputs"]["policyArn"] for r in of_type(aws, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+               if r["inputs"]["principalArn"] == aws.outputs["ci"]["preview_role_arn"]]
+    assert preview == ["arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"]

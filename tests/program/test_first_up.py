@@ -11,7 +11,7 @@ import pytest
 
 from infra.plan import plan
 from infra.plan.checks import (
-    credit_budgets, default_providers, disabled_apis, first_up_problems, unready_jobs,
+    credit_budgets, default_providers, disabled_apis, extended_support, first_up_problems, unready_jobs,
 )
 from infra.plan.mocks import Invoke
 from tests.example import plan_example
@@ -93,3 +93,12 @@ def test_a_budget_that_counts_credits_is_reported(plans, stack, path, value):
 
     [problem] = credit_budgets(_faulty(plans[stack], count_credits))
     assert "spend is measured after credits" in problem
+
+
+def test_an_eks_cluster_left_on_extended_support_is_reported(plans):
+    def default_policy(p):  # the cluster before it set an upgrade policy
+        one(p, "aws:eks/cluster:Cluster", "pangeo-hubs-cluster")["inputs"].pop("upgradePolicy")
+
+    assert extended_support(plans["aws-us-west-2"]) == []
+    [problem] = extended_support(_faulty(plans["aws-us-west-2"], default_policy))
+    assert problem.startswith("pangeo-hubs-cluster: upgradePolicy.supportType is not STANDARD")
