@@ -69,6 +69,18 @@ def home_storage_kept(props: Props, opts: Options) -> list[str]:
     return problems
 
 
+FILESTORE = ("gcp:filestore/instance:Instance",)
+
+
+def filestore_exported_to_ranges(props: Props, _: Options) -> list[str]:
+    """Without nfsExportOptions every address in the VPC may mount the share read-write with
+    root unsquashed (https://cloud.google.com/filestore/docs/nfs-export-options)."""
+    exports = _get(props, "fileShares", "nfsExportOptions")
+    if not exports or not all(isinstance(e, Mapping) and e.get("ipRanges") for e in exports):
+        return ["Filestore share has no nfs_export_options with ip_ranges: the whole VPC may mount it read-write"]
+    return []
+
+
 # --- public buckets -----------------------------------------------------------
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
@@ -264,6 +276,8 @@ def helm_chart_pinned(props: Props, _: Options) -> list[str]:
 RULES: tuple[Rule, ...] = (
     Rule("home-storage-protected", "Home storage (Filestore, EFS) is protect=True and retain_on_delete=True.",
          HOME_STORAGE, home_storage_kept),
+    Rule("filestore-export-limited", "Filestore shares are exported only to listed IP ranges.",
+         FILESTORE, filestore_exported_to_ranges),
     Rule("gcs-bucket-private", "GCS buckets use uniform access with public access prevention enforced.",
          GCS_BUCKET, gcs_bucket_private),
     Rule("gcs-access-not-public", "No bucket IAM or ACL grant to allUsers or allAuthenticatedUsers.",

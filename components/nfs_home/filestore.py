@@ -21,6 +21,20 @@ class FilestoreHomeArgs(HomeArgs):
     zone: str
 
 
+def _cluster_export(cluster: GkeCluster) -> pulumi.Output:
+    """Only the cluster's nodes and pods may mount the share; without export options the whole
+    VPC may (https://cloud.google.com/filestore/docs/nfs-export-options). Root is not squashed:
+    the kubelet creates each home's subPath as root, the home's init container chowns it as root
+    (volumes.py) and the homesync Job copies as root to keep owners (sync_job.py), all from node
+    or pod addresses, which an export option cannot tell apart from a user's pod."""
+    subnet = cluster.subnet
+    return pulumi.Output.all(subnet.ip_cidr_range, subnet.secondary_ip_ranges).apply(lambda v: {
+        "ip_ranges": [v[0], *(r["ip_cidr_range"] if isinstance(r, dict) else r.ip_cidr_range
+                              for r in v[1] if (r["range_name"] if isinstance(r, dict) else r.range_name) == "pods")],
+        "access_mode": "READ_WRITE", "squash_mode": "NO_ROOT_SQUASH",
+    })
+
+
 class FilestoreHome(NFSHome):
     """A protected Filestore instance on the cluster's network, exported to one hub,
     backed up on the schedule of `home.backups` (backups.py)."""
@@ -33,7 +47,8 @@ class FilestoreHome(NFSHome):
             name=f"{name}-home",
             location=args.zone,
             tier=home.tier,
-            file_shares={"name": SHARE, "capacity_gb": home.capacity_gb},
+            file_shares={"name": SHARE, "capacity_gb": home.capacity_gb,
+                         "nfs_export_options": [_cluster_export(args.cluster)]},
             networks=[{"network": args.cluster.network.name, "modes": ["MODE_IPV4"], "connect_mode": "DIRECT_PEERING"}],
             opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=self), USER_DATA),
         )

@@ -1,7 +1,10 @@
 """The gcp stack as the engine would receive it, from the real program under mocks."""
 
+import copy
+import dataclasses
 import json
 
+from infra.plan.diff import diff_plans
 from infra.plan.mocks import _digest
 from infra.plan.run import PLACEHOLDER
 
@@ -186,3 +189,26 @@ def test_apis_are_enabled_without_billing_them_to_the_project_they_enable(gcp_pl
     ready = one(gcp_plan, "pulumi:providers:gcp", "pangeo-hubs-gcp")["inputs"]
     assert "userProjectOverride" not in bootstrap
     assert ready["userProjectOverride"] == "true" and ready["billingProject"] == "pangeo-hubs-gcp"
+
+
+def test_filestore_homes_export_only_to_the_clusters_nodes_and_pods(gcp_plan):
+    """Without nfsExportOptions the whole VPC may mount a share read-write (issue 21)."""
+    [subnet] = [r["inputs"] for r in of_type(gcp_plan, "gcp:compute/subnetwork:Subnetwork")]
+    pods = [r["ipCidrRange"] for r in subnet["secondaryIpRanges"] if r["rangeName"] == "pods"]
+    for hub in ("staging", "prod"):
+        shares = one(gcp_plan, "gcp:filestore/instance:Instance", f"{hub}-filestore")["inputs"]["fileShares"]
+        [export] = shares["nfsExportOptions"]
+        assert export["ipRanges"] == [subnet["ipCidrRange"], *pods] and len(pods) == 1
+        assert export["accessMode"] == "READ_WRITE"
+
+
+def test_adding_the_export_options_updates_a_deployed_filestore_in_place(gcp_plan):
+    """The shares were deployed without export options; adding them must not replace an
+    instance (labels.REPLACE_ON_CHANGES lists fileShares.name, not nfsExportOptions)."""
+    before = copy.deepcopy(gcp_plan.resources)
+    for r in before:
+        if r["type"] == "gcp:filestore/instance:Instance":
+            r["inputs"]["fileShares"].pop("nfsExportOptions", None)
+    changes = diff_plans(dataclasses.replace(gcp_plan, resources=before), gcp_plan)
+    homes = [c for c in changes if c.resource["type"] == "gcp:filestore/instance:Instance"]
+    assert len(homes) == 2 and {c.label for c in homes} == {"update"}, [(c.label, c.replaced_by) for c in homes]
