@@ -37,7 +37,7 @@ plan-json: $(VENV)/.installed
 	$(PYTHON) -m infra.plan $(STACK) --json
 
 test: check-tools lint-workflows $(VENV)/.installed $(VENV)/tools/helm node_modules/.package-lock.json
-	$(PYTHON) -m pytest -rs
+	$(PYTHON) -m pytest -rs -n auto --dist loadfile
 
 # The system tools the tests use (home sync, the proxy from npm): stop and name the missing
 # ones instead of letting pytest skip tests. .ci/run installs them with apt when run as root.
