@@ -30,12 +30,14 @@ def engine_config() -> dict[str, str]:
     return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
 
-def load_config(values: dict) -> StackConfig:
+def load_config(values: dict, stack: str) -> StackConfig:
+    """The validated config; an unset secret names the command that sets it on this stack."""
     config = parse_stack_config(values)
     missing = config.secrets_missing()
     if missing:
         raise ConfigError([
-            f"{NAMESPACE}:{path}: secret is not set; run: pulumi config set --secret --path '{path}'" for path in missing
+            f"{NAMESPACE}:{path}: secret is not set; run: pulumi config set --secret --path '{path}' -s {stack}"
+            for path in missing
         ])
     return config
 
@@ -77,8 +79,8 @@ def main() -> None:
         values = engine_config()
         # Every other problem is reported before anything is read or declared; the phase
         # guards need the last update, so this first check assumes a re-run of this config.
-        load_config(with_previous(values, own_phases(values)))
-        config = load_config(with_previous(values, completed_migrations()))
+        load_config(with_previous(values, own_phases(values)), pulumi.get_stack())
+        config = load_config(with_previous(values, completed_migrations()), pulumi.get_stack())
     except ConfigError as error:
         # RunError is reported as its message alone: one line per problem, no traceback.
         raise pulumi.RunError(str(error)) from None

@@ -89,7 +89,7 @@ def plan(
         checked = program.with_previous(values, program.own_phases(values))
     unset = program.parse_stack_config(replace_secure(checked)).secrets_missing()
     values, checked = _with_placeholders(values, unset), _with_placeholders(checked, unset)
-    program.load_config(checked)
+    program.load_config(checked, stack)
     namespaced = {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:")}
     monitor = _run(stack, namespaced, state)
     return recorded(stack, monitor, unset)

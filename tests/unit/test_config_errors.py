@@ -134,3 +134,12 @@ def test_malformed_yaml_is_reported_with_its_position(tmp_path):
 def test_set_rejects_a_path_through_a_scalar():
     with pytest.raises(ConfigError, match="cloud.provider is not a mapping"):
         set_key(gcp_values(), "cloud.provider.name=x")
+
+
+def test_unset_secret_names_the_stack_to_set_it_on():
+    from infra import program
+    values = gcp_values()
+    with pytest.raises(ConfigError) as error:
+        program.load_config(values, "gcp")
+    assert "pangeo-hubs:hubs.prod.auth.github.client_secret: secret is not set; run: pulumi config set --secret " \
+           "--path 'hubs.prod.auth.github.client_secret' -s gcp" in error.value.problems
