@@ -184,7 +184,7 @@ def public_hub_values(*, limits: PublicBinder, image_pattern) -> dict:
         "singleuser": {
             "storage": {"type": "none"},
             "cpu": {"limit": limits.cpu, "guarantee": limits.cpu / 2},
-            "memory": {"limit": f"{limits.memory_gb}G", "guarantee": f"{limits.memory_gb / 2}G"},
+            "memory": {"limit": f"{limits.memory_gb:g}G", "guarantee": f"{limits.memory_gb / 2:g}G"},
             "profileList": [],
             # No metadata server, and public addresses only on a notebook's ports (jupyterhub_values adds that rule).
             "networkPolicy": {"egressAllowRules": {"cloudMetadataServer": False, "nonPrivateIPs": False}},

@@ -89,7 +89,7 @@ def test_public_binder_culls_quickly_and_limits_servers_from_config(stack):
     values = hub_values(stack, PUBLIC)
     assert (values["cull"]["timeout"], values["cull"]["maxAge"], values["cull"]["users"]) == (600, 10800, True)
     assert values["singleuser"]["profileList"] == []
-    assert values["singleuser"]["memory"]["limit"] == "2G"
+    assert values["singleuser"]["memory"]["limit"] == "8G"  # as pangeo-binder sized them
     assert values["hub"]["loadRoles"]["binder"]["scopes"] == ["servers", "admin:users"]
 
 
