@@ -51,8 +51,7 @@ def completed_migrations() -> dict:
 
 def with_previous(values: dict, completed: dict) -> dict:
     """Config with each hub's `migration.previous` from the last update, unless set explicitly."""
-    hubs = values.get(f"{NAMESPACE}:hubs")
-    hubs = json.loads(hubs) if isinstance(hubs, str) else copy.deepcopy(hubs)
+    hubs = copy.deepcopy(_hubs(values))
     if not isinstance(hubs, dict):
         return values
     for name, hub in hubs.items():
@@ -63,11 +62,22 @@ def with_previous(values: dict, completed: dict) -> dict:
     return {**values, f"{NAMESPACE}:hubs": hubs}
 
 
+def _hubs(values: dict):
+    """`hubs` as the engine hands it (JSON text) or as given; text that is not JSON is left
+    for validation to report at its key path, not raised here as a traceback."""
+    hubs = values.get(f"{NAMESPACE}:hubs")
+    if isinstance(hubs, str):
+        try:
+            return json.loads(hubs)
+        except json.JSONDecodeError:
+            return hubs
+    return hubs
+
+
 def own_phases(values: dict) -> dict:
     """Each hub's own `migration.phase`, shaped like the `migration` output: what the last
     update completed if it applied this same config. A re-run of it passes every phase guard."""
-    hubs = values.get(f"{NAMESPACE}:hubs")
-    hubs = json.loads(hubs) if isinstance(hubs, str) else hubs
+    hubs = _hubs(values)
     if not isinstance(hubs, dict):
         return {}
     return {name: {"phase": hub["migration"].get("phase", "none")} for name, hub in hubs.items()

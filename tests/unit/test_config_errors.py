@@ -143,3 +143,12 @@ def test_unset_secret_names_the_stack_to_set_it_on():
         program.load_config(values, "gcp")
     assert "pangeo-hubs:hubs.prod.auth.github.client_secret: secret is not set; run: pulumi config set --secret " \
            "--path 'hubs.prod.auth.github.client_secret' -s gcp" in error.value.problems
+
+
+def test_hubs_as_plain_text_is_a_key_path_error_not_a_traceback():
+    from infra import program
+    values = gcp_values()
+    values["pangeo-hubs:hubs"] = "just-a-string"
+    with pytest.raises(ConfigError) as error:
+        program.load_config(program.with_previous(values, program.own_phases(values)), "gcp")
+    assert all(line.startswith("pangeo-hubs:hubs") for line in error.value.problems), error.value.problems
