@@ -2,7 +2,7 @@
 
 Pure: `alert_rules()` returns a Prometheus rule file as a dict; the Monitoring component serialises it into the
 prometheus chart's server rules. Metric sources:
-- `kube_pod_status_phase`, `kube_job_status_failed`, `kube_job_owner`: kube-state-metrics (prometheus chart).
+- `kube_pod_status_phase`, `kube_job_status_failed`: kube-state-metrics (prometheus chart).
 - `jupyterhub_server_spawn_duration_seconds_count{status=...}`: JupyterHub's jupyterhub/metrics.py
   (ServerSpawnStatus: success, failure, already-pending, throttled, too-many-users).
 - `up{job=HUB_SCRAPE_JOB}`: Prometheus's own per-target metric for the hub's /hub/metrics scrape job.
@@ -57,10 +57,9 @@ def alert_rules() -> dict:
         _alert("HubDown", f'up{{job="{HUB_SCRAPE_JOB}"}} == 0',
                for_="5m", severity="critical",
                summary="Hub {{ $labels.namespace }} is not answering its metrics scrape", anchor="hubdown"),
-        _alert("HealthCheckFailing",
-               'max by (namespace, owner_name) (kube_job_status_failed * on (namespace, job_name)'
-               ' group_left (owner_name) kube_job_owner{owner_kind="CronJob"}) > 0',
+        # The health check is a plain Job per generation (components/dask_hub/health_job.py, backoffLimit 0) and
+        # the home backup a CronJob's Jobs: any failed Job in a hub's namespace is worth a look.
+        _alert("JobFailed", 'max by (namespace, job_name) (kube_job_status_failed) > 0',
                for_="0m", severity="warning",
-               summary="CronJob {{ $labels.namespace }}/{{ $labels.owner_name }} has a failed run",
-               anchor="healthcheckfailing"),
+               summary="Job {{ $labels.namespace }}/{{ $labels.job_name }} failed", anchor="jobfailed"),
     ]}]}

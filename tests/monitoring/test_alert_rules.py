@@ -57,11 +57,10 @@ def _cases(rules):
           {"series": 'up{job="jupyterhub",namespace="ok",instance="hub:8081"}', "values": "1x15"}],
          [_fires(rules, "HubDown", {"job": "jupyterhub", "namespace": "hub", "instance": "hub:8081"}, "12m"),
           _quiet("HubDown", "5m")]),
-        ([{"series": 'kube_job_status_failed{namespace="hub",job_name="hub-health-1"}', "values": "0x3 1x5"},
-          {"series": 'kube_job_owner{namespace="hub",job_name="hub-health-1",owner_kind="CronJob",'
-                     'owner_name="hub-health"}', "values": "1x8"}],
-         [_fires(rules, "HealthCheckFailing", {"namespace": "hub", "owner_name": "hub-health"}, "5m"),
-          _quiet("HealthCheckFailing", "2m")]),
+        ([{"series": 'kube_job_status_failed{namespace="hub",job_name="health-check-3"}', "values": "0x3 1x5"},
+          {"series": 'kube_job_status_failed{namespace="hub",job_name="home-backup-1"}', "values": "0x8"}],
+         [_fires(rules, "JobFailed", {"namespace": "hub", "job_name": "health-check-3"}, "5m"),
+          _quiet("JobFailed", "2m")]),
     ]
 
 
