@@ -100,6 +100,8 @@ def read_stack_file(path: Path) -> dict[str, Any]:
         text = path.read_text()
     except OSError as error:
         raise ConfigError([f"{path}: cannot read: {error.strerror}"]) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {error.start}); save the file as UTF-8"]) from None
     try:
         document = yaml.load(text, Loader=_UniqueKeyLoader) or {}  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
@@ -109,7 +111,11 @@ def read_stack_file(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{path}: malformed YAML{where}: {problem}"]) from None
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
         raise ConfigError([f"{path}: must be a mapping with a `config:` mapping"])
-    return dict(document.get("config") or {})
+    config = dict(document.get("config") or {})
+    keys = [key for key in config if not isinstance(key, str)]
+    if keys:
+        raise ConfigError([f"{path}: config key {key!r} must be text such as `pangeo-hubs:<key>`" for key in keys])
+    return config
 
 
 def set_key(values: dict[str, Any], assignment: str, namespace: str = NAMESPACE) -> dict[str, Any]:

@@ -152,3 +152,15 @@ def test_hubs_as_plain_text_is_a_key_path_error_not_a_traceback():
     with pytest.raises(ConfigError) as error:
         program.load_config(program.with_previous(values, program.own_phases(values)), "gcp")
     assert all(line.startswith("pangeo-hubs:hubs") for line in error.value.problems), error.value.problems
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"config:\n  pangeo-hubs:provider: gcp\xff\n", "not UTF-8 text"),
+    (b"config:\n  1: x\n", "config key 1 must be text"),
+])
+def test_unreadable_stack_file_is_one_line_not_a_traceback(tmp_path, content, problem):
+    stack_file = tmp_path / "Pulumi.bad.yaml"
+    stack_file.write_bytes(content)
+    with pytest.raises(ConfigError) as error:
+        read_stack_file(stack_file)
+    assert len(error.value.problems) == 1 and problem in error.value.problems[0]
