@@ -157,6 +157,7 @@ def test_hubs_as_plain_text_is_a_key_path_error_not_a_traceback():
 @pytest.mark.parametrize("content, problem", [
     (b"config:\n  pangeo-hubs:provider: gcp\xff\n", "not UTF-8 text"),
     (b"config:\n  1: x\n", "config key 1 must be text"),
+    (b"config:\n  ? [a, b]\n  : x\n", "a key must be plain text, not a list or mapping"),
 ])
 def test_unreadable_stack_file_is_one_line_not_a_traceback(tmp_path, content, problem):
     stack_file = tmp_path / "Pulumi.bad.yaml"
