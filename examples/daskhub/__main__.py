@@ -45,9 +45,6 @@ class Config(Base):
             problems.append(("hub.scratch.enabled", "must be false: an existing cluster has no bucket to offer"))
         if self.hub.dns.mode == "cloud":
             problems.append(("hub.dns.mode", "must be external: an existing cluster has no DNS zone to write to"))
-        if self.hub.auth.github.client_secret is None:
-            problems.append(("hub.auth.github.client_secret",
-                             "secret is not set; run: pulumi config set --secret --path hub.auth.github.client_secret"))
         reject(problems)
         return self
 
@@ -60,9 +57,14 @@ def read_config() -> Config:
         except pulumi.ConfigTypeError:  # not JSON: the model says what it should be
             raw[key] = config.get(key)
     try:
-        return Config.model_validate(raw)
+        validated = Config.model_validate(raw)
     except ValidationError as error:  # one line per problem, no traceback
         raise pulumi.RunError("\n".join(problem_lines(error, pulumi.get_project()))) from None
+    if validated.hub.auth.github.client_secret is None:  # the command that sets it names this stack
+        path = "hub.auth.github.client_secret"
+        raise pulumi.RunError(f"{pulumi.get_project()}:{path}: secret is not set; "
+                              f"run: pulumi config set --secret --path {path} -s {pulumi.get_stack()}")
+    return validated
 
 
 config = read_config()

@@ -43,7 +43,7 @@ EXPECTED_FAILURES = {
         (2, "pangeo-hubs:hubs.prod.home.capacity_gb: must be 1024 to 63900 for BASIC_HDD, got 512"),
     "python -m infra.plan dev --project examples/daskhub":
         (2, "my-daskhub:hub.auth.github.client_secret: secret is not set; "
-            "run: pulumi config set --secret --path hub.auth.github.client_secret"),
+            "run: pulumi config set --secret --path hub.auth.github.client_secret -s dev"),
 }
 
 

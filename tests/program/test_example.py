@@ -85,7 +85,7 @@ def test_an_unset_secret_is_named_with_the_command_that_sets_it():
     with pytest.raises(ConfigError) as error:
         plan_project(EXAMPLE, "dev")
     assert error.value.problems == ["my-daskhub:hub.auth.github.client_secret: secret is not set; "
-                                    "run: pulumi config set --secret --path hub.auth.github.client_secret"]
+                                    "run: pulumi config set --secret --path hub.auth.github.client_secret -s dev"]
 
 
 def test_the_engine_rules_hold_for_the_example(tmp_path):
