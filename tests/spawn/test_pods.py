@@ -15,26 +15,16 @@ import copy
 import pytest
 import yaml
 
-from tests.render import validate
 from tests.render.objects import Obj
 from tests.render.stack import RENDERED, STACKS, stack
 
-from .build_pods import build_pod, chart_binder
 from .dask_pods import dask_cluster, option_bounds
-from .env_check import env_problems
+from .every_pod import binder_builds, pod_problems
 from .fit import fit_problem, why_not
 from .hubs import hub_configs, stack_gateways, stack_hubs, stack_pools
 from .matrix import dask_requests, user_spawns
 from .refs import missing_references
 from .user_pods import Spawn, User, chart_hub, user_pods
-
-
-def pod_problems(pod: dict, namespace: str, pools, objects) -> list[str]:
-    name = pod["metadata"].get("name") or pod["metadata"]["generateName"]
-    problems = validate.errors(pod, {}) + [p for p in [fit_problem(pod["spec"], pools)] if p]
-    problems += missing_references(pod, namespace, objects)
-    problems += [p for c in pod["spec"]["containers"] for p in env_problems(c)]
-    return [f"{namespace} pod {name}: {p}" for p in problems]
 
 
 @pytest.mark.parametrize("stack_name", RENDERED)
@@ -113,24 +103,13 @@ def test_a_worker_past_the_node_and_a_missing_claim_fail(rendered_stack):
     assert any("dask-credentials-" in m for m in missing_references(cluster.worker, "staging", objects))
 
 
-def _binder_builds(stack_name):
-    """(namespace, build pod, the docker-api DaemonSet's pod spec) for each binder of the stack."""
-    for r in stack(stack_name).rendered.values():
-        if r.chart.startswith("binderhub-service-"):
-            config, env = chart_binder(r.manifests, r.namespace)
-            image = f"{config.BinderHub.image_prefix}binder-2dexamples-2dpangeo-5f1a2b:0123abcd"
-            pod = build_pod(config, env, r.namespace, "https://github.com/binder-examples/pangeo", "0123abcd", image)
-            daemon = next(m for m in r.manifests if m["kind"] == "DaemonSet" and m["metadata"]["name"] == "docker-api")
-            yield r.namespace, pod, daemon["spec"]["template"]["spec"]
-
-
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_every_binder_build_pod_validates_fits_and_finds_its_docker(stack_name, rendered_stack):
     """Built by binderhub's KubernetesBuildExecutor; its docker socket is a hostPath the chart's
     docker-api DaemonSet serves, so every pool the build may land on must run that DaemonSet."""
     rendered_stack(stack_name)
     pools, objects = stack_pools(stack_name), stack(stack_name).objects
-    problems, builds = [], list(_binder_builds(stack_name))
+    problems, builds = [], list(binder_builds(stack_name))
     assert builds, f"{stack_name} has no binder"
     for namespace, pod, docker in builds:
         problems += pod_problems(pod, namespace, pools, objects)
