@@ -71,7 +71,7 @@ def test_the_public_binders_page_names_it_states_its_limits_and_links_help(stack
     page = parse_stack_config({k: v for k, v in stack_values(stack.name).items()
                                if k.startswith("pangeo-hubs:")}).hubs[PUBLIC].page
     stated = html.escape(limits_text(enforced_limits(stack, app)))
-    assert "10 minutes idle" in stated and "3 hours at most" in stated and "2 GiB" in stated
+    assert "10 minutes idle" in stated and "3 hours at most" in stated and "8 GiB" in stated
     for path, (code, body) in answers.items():
         assert code == 200, path
         assert f"<title>{html.escape(page.title)}</title>" in body, path
