@@ -15,6 +15,7 @@ def main() -> None:
     runs = [
         ["bench_plan.py"],
         ["bench_render.py"],
+        ["node_allocatable.py"],
         # Many small files: the metadata walk dominates, the worst case for the final pass.
         ["bench_homesync.py"],
         # Pangeo's shape scaled down 200 times in files, ~1000 in bytes: ~1M files and 2-5 TB become 5k files and 4 GB.
