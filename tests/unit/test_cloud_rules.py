@@ -82,8 +82,8 @@ def test_hubs_share_defaults_and_override_them_key_by_key():
     assert config.hubs["prod"].profiles == config.hubs["staging"].profiles  # from hub_defaults
     assert config.hubs["prod"].auth.admins == config.hubs["staging"].auth.admins
     assert config.hubs["prod"].auth.github.client_id != config.hubs["staging"].auth.github.client_id
-    for assignment in ("hubs.prod.groups={}", "hubs.prod.profiles.large.groups=[]", "hubs.prod.sharing.groups=[]",
-                       "hubs.prod.shared_directory.writers=[]"):
+    for assignment in ("hubs.prod.groups={}", "hubs.prod.profiles.large.groups=[]", "hubs.prod.profiles.huge.groups=[]",
+                       "hubs.prod.sharing.groups=[]", "hubs.prod.shared_directory.writers=[]"):
         base = set_key(base, assignment)
     changed = parse_stack_config(base)
     assert changed.hubs["prod"].groups == {} and changed.hubs["staging"].groups  # `{}` clears, for prod only

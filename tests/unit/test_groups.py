@@ -59,7 +59,18 @@ def test_restricted_profiles_are_offered_only_to_their_groups_and_admins(hub_con
     profiles_for = hub_config.KubeSpawner.profile_list
     assert [p["slug"] for p in profiles_for(spawner())] == ["small", "medium"]
     assert [p["slug"] for p in profiles_for(spawner("power-users"))] == ["small", "medium", "large"]
-    assert [p["slug"] for p in profiles_for(spawner(admin=True))] == ["small", "medium", "large"]
+    assert [p["slug"] for p in profiles_for(spawner(admin=True))] == ["small", "medium", "large", "huge"]
+
+
+def test_the_cds_lab_team_and_only_it_gets_the_huge_profile(hub_config):
+    """The old hubs' Huge profile was for the pangeo-data:cds-lab team (issue 18 item 5)."""
+    auth = GitHubOAuthenticator(config=hub_config)
+    groups = asyncio.run(auth.get_user_groups(github_auth_state("carol", "pangeo-data:cds-lab")))
+    assert set(groups) == {"cds-lab"}
+    profiles_for = hub_config.KubeSpawner.profile_list
+    assert [p["slug"] for p in profiles_for(spawner(*groups))] == ["small", "medium", "huge"]
+    plain = asyncio.run(auth.get_user_groups(github_auth_state("dave", "pangeo-data:us-central1-b-gcp")))
+    assert "huge" not in [p["slug"] for p in profiles_for(spawner(*plain))]
 
 
 def test_group_roles_use_scopes_jupyterhub_knows():
@@ -91,6 +102,7 @@ def test_hubs_without_groups_render_no_group_machinery():
     values = read_stack_file(REPO / "Pulumi.gcp.yaml")
     values = set_key(values, "hubs.prod.groups={}")
     values = set_key(values, "hubs.prod.profiles.large.groups=[]")
+    values = set_key(values, "hubs.prod.profiles.huge.groups=[]")
     values = set_key(values, "hubs.prod.sharing.groups=[]")
     values = set_key(values, "hubs.prod.shared_directory.writers=[]")
     rendered = render(values)

@@ -60,8 +60,8 @@ def test_github_authenticator_accepts_the_rendered_config(hub_values):
 
 def test_profile_overrides_are_kubespawner_traits(hub_values):
     profiles = hub_values["singleuser"]["profileList"]
-    assert [p["slug"] for p in profiles] == ["small", "medium", "large"]
-    assert [p["default"] for p in profiles] == [True, False, False]
+    assert [p["slug"] for p in profiles] == ["small", "medium", "large", "huge"]
+    assert [p["default"] for p in profiles] == [True, False, False, False]
     traits = set(KubeSpawner.class_trait_names(config=True))
     for profile in profiles:
         assert set(profile["kubespawner_override"]) <= traits
