@@ -14,6 +14,10 @@ from .gateway_limits import user_limits_config
 
 # The gateway pod's variable holding the hub's scratch bucket URL.
 SCRATCH_ENV = "PANGEO_HUB_SCRATCH_URL"
+# The names notebooks and Dask workers alike find their per-user scratch prefix under:
+# PANGEO_SCRATCH_PREFIX is the old Pangeo AWS hub's name for it, and notebooks written
+# there read it, so every hub with scratch keeps it.
+SCRATCH_VARIABLES = ("SCRATCH_BUCKET", "PANGEO_SCRATCH", "PANGEO_SCRATCH_PREFIX")
 
 # Rendered into the gateway's config: users pick worker size and image per cluster,
 # bounded by the worker machine; the image defaults to the hub's user image so
@@ -39,8 +43,7 @@ def _handler(options, user):
     if options.image not in _IMAGES and not any(p.match(options.image) for p in _PATTERNS):
         raise ValueError(f"image {{options.image!r}} is not one this hub offers its users, e.g. {default_image}")
     # Workers see the same per-user scratch prefix as the user's notebook.
-    prefix = f"{{_SCRATCH}}/{{user.name}}"
-    scratch = {{"SCRATCH_BUCKET": prefix, "PANGEO_SCRATCH": prefix, "PANGEO_SCRATCH_PREFIX": prefix}}
+    scratch = dict.fromkeys({scratch_variables!r}, f"{{_SCRATCH}}/{{user.name}}")
     return {{
         "image": options.image,
         "worker_cores": options.worker_cores,
@@ -84,6 +87,7 @@ def cluster_options_config(hub: DaskHubConfig, worker_room: Allocatable, binder_
         max_memory=max_memory,
         default_image=hub.image.ref,
         scratch_env=SCRATCH_ENV,
+        scratch_variables=SCRATCH_VARIABLES,
     )
 
 

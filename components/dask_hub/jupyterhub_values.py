@@ -10,6 +10,7 @@ from components.z2jh import PROXY_HTTP
 
 from .args import DaskHubConfig
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME, HubReleases
+from .gateway_values import SCRATCH_VARIABLES
 from .groups import authenticator_group_config, group_roles, groups_extra_config, sharing_role
 from .healthcheck import health_check_role
 from .hub_page import hub_page_values, refusal_message
@@ -92,10 +93,7 @@ def dask_environment(releases: HubReleases, scratch_prefix: pulumi.Input[str] | 
         "DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE": "{{JUPYTER_IMAGE_SPEC}}",
     }
     if scratch_prefix is not None:
-        # PANGEO_SCRATCH_PREFIX is the name the old Pangeo AWS hub gave the same per-user
-        # prefix; notebooks written there read it, so every hub with scratch keeps it.
-        env |= {"SCRATCH_BUCKET": scratch_prefix, "PANGEO_SCRATCH": scratch_prefix,
-                "PANGEO_SCRATCH_PREFIX": scratch_prefix}
+        env |= dict.fromkeys(SCRATCH_VARIABLES, scratch_prefix)
     return env
 
 
