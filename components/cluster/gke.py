@@ -76,6 +76,9 @@ class GkeCluster(Cluster):
             ],
             opts=child,
         )
+        # Where this cluster's nodes (the subnet's range) and pods (its "pods" range) get
+        # their addresses: a share exported to these is mountable from the cluster only.
+        self.node_and_pod_ranges = [str(cfg.network.cidr), str(cfg.network.pods_cidr)]
         self.node_account = gcp.serviceaccount.Account(
             f"{name}-nodes", account_id=gcp_names.node_service_account(cfg.name), display_name=f"{cfg.name} GKE nodes", opts=child
         )

@@ -21,18 +21,13 @@ class FilestoreHomeArgs(HomeArgs):
     zone: str
 
 
-def _cluster_export(cluster: GkeCluster) -> pulumi.Output:
+def _cluster_export(cluster: GkeCluster) -> dict:
     """Only the cluster's nodes and pods may mount the share; without export options the whole
     VPC may (https://cloud.google.com/filestore/docs/nfs-export-options). Root is not squashed:
     the kubelet creates each home's subPath as root, the home's init container chowns it as root
     (volumes.py) and the homesync Job copies as root to keep owners (sync_job.py), all from node
     or pod addresses, which an export option cannot tell apart from a user's pod."""
-    subnet = cluster.subnet
-    return pulumi.Output.all(subnet.ip_cidr_range, subnet.secondary_ip_ranges).apply(lambda v: {
-        "ip_ranges": [v[0], *(r["ip_cidr_range"] if isinstance(r, dict) else r.ip_cidr_range
-                              for r in v[1] if (r["range_name"] if isinstance(r, dict) else r.range_name) == "pods")],
-        "access_mode": "READ_WRITE", "squash_mode": "NO_ROOT_SQUASH",
-    })
+    return {"ip_ranges": cluster.node_and_pod_ranges, "access_mode": "READ_WRITE", "squash_mode": "NO_ROOT_SQUASH"}
 
 
 class FilestoreHome(NFSHome):
