@@ -135,13 +135,13 @@ class EksCluster(Cluster):
             # change reaches this resource.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy], protect=True),
         )
-        admins = self._admin_access(name, {
+        access = self._cluster_access(name, {
             **{aws_names.admin_slug(arn): arn for arn in cfg.admins},
             # No account id in the key: it can't collide with a slug of cluster.admins.
             **({"ci-deploy": args.ci_deployer} if args.ci_deployer is not None else {}),
         })
         if args.ci_previewer is not None:
-            admins += self._admin_access(name, {"ci-preview": args.ci_previewer}, policy=_VIEW_POLICY, prefix="view")
+            access += self._cluster_access(name, {"ci-preview": args.ci_previewer}, policy=_VIEW_POLICY, prefix="view")
         issuer = self.cluster.identities[0].oidcs[0].issuer
         self.oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], thumbprint_lists=[EKS_OIDC_THUMBPRINT],
@@ -165,7 +165,7 @@ class EksCluster(Cluster):
         )
         self.provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*admins, *self.node_groups.values()]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*access, *self.node_groups.values()]),
         )
         self._addons(name, cfg, cloud.region)
         self.register_outputs({"kubeconfig": self.kubeconfig, "endpoint": self.cluster.endpoint})
@@ -221,15 +221,16 @@ class EksCluster(Cluster):
             tags={"Name": f"{cluster_name}-s3"}, opts=child,
         )
 
-    def _admin_access(self, name: str, admins: dict[str, pulumi.Input[str]], policy: str = _ADMIN_POLICY,
-                      prefix: str = "admin") -> list[aws.eks.AccessPolicyAssociation]:
-        """Cluster admin for each IAM principal, by key (a slug of the ARN for cluster.admins).
+    def _cluster_access(self, name: str, principals: dict[str, pulumi.Input[str]], policy: str = _ADMIN_POLICY,
+                        prefix: str = "admin") -> list[aws.eks.AccessPolicyAssociation]:
+        """`policy` (cluster admin unless told) for each IAM principal, by key (a slug of the
+        ARN for cluster.admins), cluster-wide.
 
         From config, not from whoever ran `pulumi up` last: a teammate's update must
         not take access away from the others.
         """
         associations = []
-        for key, arn in admins.items():
+        for key, arn in principals.items():
             entry = aws.eks.AccessEntry(
                 f"{name}-{prefix}-{key}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
                 opts=pulumi.ResourceOptions(parent=self),
