@@ -17,7 +17,7 @@ from .fit import fit_problem
 from .hubs import hub_configs, stack_gateways, stack_hubs, stack_pools
 from .matrix import dask_requests, user_spawns
 from .refs import missing_references
-from .user_pods import user_pods
+from .user_pods import Spawn, user_pods
 
 
 def pod_problems(pod: dict, namespace: str, pools, objects) -> list[str]:
@@ -40,20 +40,37 @@ def binder_builds(stack_name: str) -> Iterator[tuple[str, dict, dict]]:
             yield r.namespace, pod, daemon["spec"]["template"]["spec"]
 
 
-def every_pod(stack_name: str) -> Iterator[tuple[str, dict, list[Obj]]]:
-    """(namespace, pod, the objects it may name) for every user server, Dask pod and binder
-    build pod the pod tests build for the stack, in the choices tests/spawn/matrix.py lists."""
-    configs, objects = hub_configs(stack_name), stack(stack_name).objects
+def user_server_pods(stack_name: str) -> Iterator[tuple[str, Spawn, dict]]:
+    """(namespace, spawn, its pod) for every user server tests/spawn/matrix.py starts on each hub."""
+    configs = hub_configs(stack_name)
     for namespace, hub in stack_hubs(stack_name).items():
         config = configs[namespace]
-        for pod in user_pods(hub, user_spawns(hub, config.auth.admins, config.groups)):
-            yield namespace, pod, objects
+        spawns = user_spawns(hub, config.auth.admins, config.groups)
+        for spawn, pod in zip(spawns, user_pods(hub, spawns)):
+            yield namespace, spawn, pod
+
+
+def dask_pods(stack_name: str) -> Iterator[tuple[str, str, dict, list[Obj]]]:
+    """(namespace, options label, pod, the objects it may name) for the scheduler and worker of
+    each Dask cluster in the options matrix.py lists; the credentials Secret the gateway
+    controller makes for the cluster counts among those objects."""
+    objects = stack(stack_name).objects
     for namespace, gateway in stack_gateways(stack_name).items():
-        for request in dask_requests(option_bounds(gateway)).values():
+        for label, request in dask_requests(option_bounds(gateway)).items():
             cluster = dask_cluster(gateway, "alice", request)
             made = objects + [Obj(cluster.secret, "the gateway controller", namespace)]
-            yield namespace, cluster.scheduler, made
-            yield namespace, cluster.worker, made
+            yield namespace, label, cluster.scheduler, made
+            yield namespace, label, cluster.worker, made
+
+
+def every_pod(stack_name: str) -> Iterator[tuple[str, dict, list[Obj]]]:
+    """(namespace, pod, the objects it may name) for every user server, Dask pod and binder
+    build pod the pod tests build for the stack."""
+    objects = stack(stack_name).objects
+    for namespace, _, pod in user_server_pods(stack_name):
+        yield namespace, pod, objects
+    for namespace, _, pod, made in dask_pods(stack_name):
+        yield namespace, pod, made
     for namespace, pod, _ in binder_builds(stack_name):
         yield namespace, pod, objects
 

@@ -15,14 +15,13 @@ import copy
 import pytest
 import yaml
 
-from tests.render.objects import Obj
 from tests.render.stack import RENDERED, STACKS, stack
 
-from .dask_pods import dask_cluster, option_bounds
-from .every_pod import binder_builds, pod_problems
+from .dask_pods import dask_cluster
+from .every_pod import binder_builds, dask_pods, pod_problems, user_server_pods
 from .fit import fit_problem, why_not
 from .hubs import hub_configs, stack_gateways, stack_hubs, stack_pools
-from .matrix import dask_requests, user_spawns
+from .matrix import user_spawns
 from .refs import missing_references
 from .user_pods import Spawn, User, chart_hub, user_pods
 
@@ -30,29 +29,24 @@ from .user_pods import Spawn, User, chart_hub, user_pods
 @pytest.mark.parametrize("stack_name", RENDERED)
 def test_every_user_server_validates_fits_and_resolves(stack_name, rendered_stack):
     rendered_stack(stack_name)
-    configs, pools, objects = hub_configs(stack_name), stack_pools(stack_name), stack(stack_name).objects
-    problems = []
+    pools, objects = stack_pools(stack_name), stack(stack_name).objects
+    problems, built = [], {}
+    for namespace, spawn, pod in user_server_pods(stack_name):
+        built.setdefault(namespace, set()).add(spawn.options.get("profile"))
+        problems += [f"{p} ({spawn.user.name} {spawn.options})" for p in pod_problems(pod, namespace, pools, objects)]
+    configs = hub_configs(stack_name)
     for namespace, hub in stack_hubs(stack_name).items():
-        config = configs[namespace]
-        spawns = user_spawns(hub, config.auth.admins, config.groups)
         if "BINDER_IMAGE_PATTERN" not in hub.env:  # every profile is built (a public binder's servers have none)
-            assert set(config.profiles) <= {s.options.get("profile") for s in spawns}, namespace
-        for spawn, pod in zip(spawns, user_pods(hub, spawns)):
-            problems += [f"{p} ({spawn.user.name} {spawn.options})" for p in pod_problems(pod, namespace, pools, objects)]
+            assert set(configs[namespace].profiles) <= built.get(namespace, set()), namespace
     assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.parametrize("stack_name", RENDERED)
 def test_every_dask_pod_validates_fits_and_resolves(stack_name, rendered_stack):
     rendered_stack(stack_name)
-    pools, objects = stack_pools(stack_name), stack(stack_name).objects
-    problems = []
-    for namespace, gateway in stack_gateways(stack_name).items():
-        for label, request in dask_requests(option_bounds(gateway)).items():
-            cluster = dask_cluster(gateway, "alice", request)
-            made = objects + [Obj(cluster.secret, "the gateway controller", namespace)]
-            for pod in (cluster.scheduler, cluster.worker):
-                problems += [f"{p} ({label} options)" for p in pod_problems(pod, namespace, pools, made)]
+    pools, problems = stack_pools(stack_name), []
+    for namespace, label, pod, made in dask_pods(stack_name):
+        problems += [f"{p} ({label} options)" for p in pod_problems(pod, namespace, pools, made)]
     assert problems == [], "\n".join(problems)
 
 
