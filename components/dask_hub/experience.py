@@ -2,7 +2,7 @@
 
 import re
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from components.fields import Base, Key, reject
 
@@ -15,6 +15,14 @@ class Image(Base):
 
     name: str = Field(pattern=r"^[a-z0-9][-a-z0-9./_]*[a-z0-9]$", description="Image repository.")
     tag: str = Field(pattern=r"^[A-Za-z0-9_][-A-Za-z0-9_.]{0,127}$", description="Pinned tag.")
+
+    @field_validator("tag", mode="before")
+    @classmethod
+    def _text(cls, value):
+        """YAML reads an unquoted `tag: 2024.10` as the number 2024.1, losing what was written."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f"must be text, but YAML read the number {value!r}: quote it as written, as in tag: \"2024.10\"")
+        return value
 
     @property
     def ref(self) -> str:

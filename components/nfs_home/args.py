@@ -109,7 +109,9 @@ class HomeMigration(Base):
 
     def _phase_problems(self) -> list[tuple[str, str]]:
         if self.phase != "none" and self.source is None:
-            return [("source", f"phase {self.phase!r} needs the legacy NFS source")]
+            return [("source", f"phase {self.phase!r} needs the legacy NFS source: write source.path (the "
+                               "directory of old homes) and source.server (the NFS server; leave it out to read "
+                               "through the stack's `legacy`)")]
         return []
 
     @model_validator(mode="after")

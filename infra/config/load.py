@@ -13,6 +13,10 @@ from .stack import StackConfig
 
 NAMESPACE = "pangeo-hubs"
 _UNION_TAGS = {("cloud",): {"gcp", "aws"}}
+# Top-level keys of this program's config, which a mistyped namespace would hide.
+_SECTIONS = {*StackConfig.model_fields, "hub_defaults"}
+# Namespaces of the providers the program uses; their keys are theirs (`kubernetes:cluster` is one).
+_PROVIDERS = {"pulumi", "gcp", "aws", "kubernetes", "random"}
 
 
 class ConfigError(Exception):
@@ -29,16 +33,69 @@ def parse_stack_config(values: dict[str, Any]) -> StackConfig:
     Values may be the engine's strings (objects arrive JSON-encoded) or already parsed.
     Keys of other namespaces (`gcp:project`, ...) belong to providers and are ignored.
     """
-    tree = {}
+    tree, problems = {}, []
     for key, value in values.items():
         namespace, _, name = key.partition(":")
         if namespace == NAMESPACE:
             tree[name] = _decode(value)
+        elif name in _SECTIONS and namespace not in _PROVIDERS:  # `myhub:hubs` would be ignored silently
+            problems.append(f"{key}: namespace {namespace!r} is not read; write it as {NAMESPACE}:{name}")
+    own = tree.get("hubs")
+    defaults = tree.get("hub_defaults")
+    problems += _inherited_tag_problems(own, defaults)
     tree = _with_hub_defaults(tree)
     try:
-        return StackConfig.model_validate(tree)
+        config = StackConfig.model_validate(tree)
     except ValidationError as error:
-        raise ConfigError(format_problems(error)) from None
+        problems += _at_their_source(format_problems(error), own, defaults)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _inherited_tag_problems(hubs: Any, defaults: Any) -> list[str]:
+    """A hub that names its own image but not its tag would silently run hub_defaults' tag of another image."""
+    image = defaults.get("image") if isinstance(defaults, dict) else None
+    tag = image.get("tag") if isinstance(image, dict) else None
+    if tag is None or not isinstance(hubs, dict):
+        return []
+    problems = []
+    for name, hub in hubs.items():
+        own = hub.get("image") if isinstance(hub, dict) else None
+        if isinstance(own, dict) and "name" in own and "tag" not in own:
+            problems.append(f"{NAMESPACE}:hubs.{name}.image.tag: required, since this hub names its own image "
+                            f"{own['name']!r}; write its tag (hub_defaults' {tag!r} is for {image.get('name')!r})")
+    return problems
+
+
+def _at_their_source(lines: list[str], hubs: Any, defaults: Any) -> list[str]:
+    """Report a problem with a value that came from `hub_defaults` once, at its key there, naming the
+    hubs that inherit it, rather than once per hub at a `hubs.<name>...` path that isn't in the file.
+    A hub that sets anything beside the key (`profiles.small.groups` beside an inherited
+    `profiles.small.default`) may be what broke it, so that problem stays at the hub's path."""
+    if not isinstance(defaults, dict) or not isinstance(hubs, dict):
+        return lines
+    result: list[str] = []
+    inherited: dict[str, list[str]] = {}
+    prefix = f"{NAMESPACE}:hubs."
+    for line in lines:
+        path, sep, message = line.removeprefix(prefix).partition(": ")
+        hub, _, rest = path.partition(".")
+        if line.startswith(prefix) and sep and rest and hub in hubs \
+                and not _has(hubs[hub], rest.rpartition(".")[0] or rest) and _has(defaults, rest):
+            inherited.setdefault(f"{NAMESPACE}:hub_defaults.{rest}: {message}", []).append(hub)
+        else:
+            result.append(line)
+    result += [f"{line} (inherited by hubs {', '.join(names)})" for line, names in inherited.items()]
+    return result
+
+
+def _has(tree: Any, dotted: str) -> bool:
+    for part in dotted.split("."):
+        if not isinstance(tree, dict) or part not in tree:
+            return False
+        tree = tree[part]
+    return True
 
 
 def _with_hub_defaults(tree: dict[str, Any]) -> dict[str, Any]:

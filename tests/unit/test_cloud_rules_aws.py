@@ -41,7 +41,7 @@ ADMIN = "arn:aws:iam::111122223333:role/pangeo-hubs-operators"
     (values("gcp", "cluster.maintenance.exclusions={agu: {start: 2026-12-01, end: 2027-01-15, scope: NO_UPGRADES}}"),
      "pangeo-hubs:cluster.maintenance.exclusions.agu.end: a NO_UPGRADES exclusion lasts at most 30 days on GKE, got 45"),
     (values("gcp", "cluster.node_pools.user-n2-highmem-4.draining=true"),
-     "pangeo-hubs:hubs.prod.profiles.small.node_pool: 'user-n2-highmem-4' is draining"),
+     "pangeo-hubs:hub_defaults.profiles.small.node_pool: 'user-n2-highmem-4' is draining"),
     (values("gcp", "cluster.node_pools.core.draining=true"),
      "pangeo-hubs:cluster.node_pools: needs at least one pool with purpose 'core' that is not draining"),
 ], ids=["bucket-prefix", "no-admin", "sts-admin", "bad-admin", "repeated-admin", "admins-on-gcp",
