@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-CHARTS = Path(os.environ.get("PANGEO_CHARTS", REPO.parent / "shared" / "charts"))
+SHARED = Path(os.environ.get("PANGEO_SHARED", REPO.parent / "shared"))
+CHARTS = Path(os.environ.get("PANGEO_CHARTS", SHARED / "charts"))
 
 
 def skip_unless_ci(message: str):
