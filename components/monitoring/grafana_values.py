@@ -73,11 +73,12 @@ def role_attribute_path(teams: list[str]) -> str:
 
 
 def _traefik(config: GrafanaConfig) -> dict:
-    """The TLS container: Let's Encrypt by HTTP-01 on :8080, which otherwise redirects to HTTPS on :8443."""
+    """The TLS container: Let's Encrypt's HTTP-01 challenge on :8080, which otherwise redirects to HTTPS."""
     args = [
         f"--entrypoints.http.address=:{HTTP_PORT}",
         f"--entrypoints.https.address=:{HTTPS_PORT}",
-        "--entrypoints.http.http.redirections.entrypoint.to=https",
+        # To the Service's port 443, not the entry point's own :8443 (which naming the entry point would give).
+        "--entrypoints.http.http.redirections.entrypoint.to=:443",
         "--entrypoints.http.http.redirections.entrypoint.scheme=https",
         "--certificatesresolvers.letsencrypt.acme.httpchallenge.entrypoint=http",
         f"--certificatesresolvers.letsencrypt.acme.email={config.letsencrypt_email}",
@@ -123,6 +124,11 @@ def grafana_values(config: GrafanaConfig, *, admin_password, client_secret, prom
     organizations = sorted({t.split(":")[0] for t in github.allowed_teams})
     return {
         "adminUser": "admin",
+        # The chart's own, and: apply fsGroup to the volume only when its top is not Grafana's yet. Applied on
+        # every start, it makes acme.json group-readable, and Traefik refuses a certificate store that is
+        # not 0600 (its acme local store's permission check), asking Let's Encrypt again each restart.
+        "securityContext": {"runAsNonRoot": True, "runAsUser": _GRAFANA_UID, "runAsGroup": _GRAFANA_UID,
+                            "fsGroup": _GRAFANA_UID, "fsGroupChangePolicy": "OnRootMismatch"},
         "adminPassword": admin_password,
         "nodeSelector": node_selector,
         "resources": GRAFANA_RESOURCES,

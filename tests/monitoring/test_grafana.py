@@ -93,6 +93,14 @@ def test_https_is_served_by_traefik_in_grafanas_pod(rendered):
     service = grafana_service(NAMESPACE, {"loadBalancerIP": "203.0.113.7"})["spec"]
     assert (service["loadBalancerIP"], [(p["port"], p["targetPort"]) for p in service["ports"]]) == \
         ("203.0.113.7", [(80, "http"), (443, "https")])
+    # Plain HTTP is sent to the address users reach, the Service's 443, not Traefik's own port.
+    assert "--entrypoints.http.http.redirections.entrypoint.to=:443" in traefik["args"]
+
+
+def test_the_certificate_store_keeps_its_permissions(rendered):
+    """Traefik refuses an acme.json other than 0600; fsGroup applied at every start would add group bits."""
+    pod = next(m for m in rendered if m["kind"] == "Deployment")["spec"]["template"]["spec"]
+    assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
 
 
 GRAFANA = Pod(NAMESPACE, {"app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "grafana"}, "10.16.0.5")
