@@ -47,6 +47,8 @@ class DaskHubArgs:
     # since every gateway renders a traefik IngressRoute and Middleware, and helm refuses a
     # release whose kinds the cluster does not know yet ("ensure CRDs are installed first").
     gateway_crds_from: pulumi.Resource | None = None
+    # Further domains the hub's HTTPS entry serves, to in-cluster URLs (https_routes.py): Grafana's.
+    https_routes: dict[str, str] = field(default_factory=dict)
 
 
 class DaskHub(pulumi.ComponentResource):
@@ -94,6 +96,7 @@ class DaskHub(pulumi.ComponentResource):
             service_account=USER_SERVICE_ACCOUNT,
             proxy_service=public.service_values,
             binder=args.binder,
+            https_routes=args.https_routes,
         )
         depends = pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[account])
         self.jupyterhub = self._release(
@@ -130,6 +133,7 @@ class DaskHub(pulumi.ComponentResource):
 
         self.url = pulumi.Output.from_input(f"https://{hub.domain}")
         self.load_balancer_address = public.address
+        self.public_address = public
         self.scratch_url = scratch.url if scratch else pulumi.Output.from_input("")
         self.register_outputs({
             "url": self.url, "load_balancer_address": self.load_balancer_address, "scratch_url": self.scratch_url,

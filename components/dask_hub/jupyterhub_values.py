@@ -14,6 +14,7 @@ from .gateway_values import SCRATCH_VARIABLES
 from .groups import authenticator_group_config, group_roles, groups_extra_config, sharing_role
 from .healthcheck import health_check_role
 from .hub_page import hub_page_values, refusal_message
+from .https_routes import traefik_routes
 from .images import image_option
 from .network_policies import (ANONYMOUS_PORTS, HUB_API_PORT, TRAEFIK_PORT, gateway_api_selector, public_addresses,
                                traefik_selector)
@@ -130,8 +131,10 @@ def jupyterhub_values(
     service_account: str,
     proxy_service: dict,
     binder: BinderService | None = None,
+    https_routes: dict[str, str] | None = None,
 ) -> dict:
-    """`binder`: set when the hub has a binder; users may launch the images it builds."""
+    """`binder`: set when the hub has a binder; users may launch the images it builds.
+    `https_routes`: further domains (to in-cluster URLs) the hub's HTTPS entry serves (https_routes.py)."""
     github = hub.auth.github
     health_role = health_check_role(HEALTH_CHECK_SERVICE, user=HEALTH_CHECK_USER)
     page_files, page_settings = hub_page_values(hub.page, github.allowed_teams)
@@ -170,8 +173,9 @@ def jupyterhub_values(
         "proxy": {
             "secretToken": secrets.proxy_token,
             "service": {"type": "LoadBalancer", **proxy_service},
-            "https": {"enabled": True, "type": "letsencrypt", "hosts": [hub.domain],
+            "https": {"enabled": True, "type": "letsencrypt", "hosts": [hub.domain, *sorted(https_routes or {})],
                       "letsencrypt": {"contactEmail": hub.letsencrypt_email}},
+            **({"traefik": {"extraDynamicConfig": traefik_routes(https_routes)}} if https_routes else {}),
         },
         "hub": {
             "cookieSecret": secrets.cookie_secret,

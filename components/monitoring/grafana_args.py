@@ -3,7 +3,7 @@
 from pydantic import Field
 
 from components.dask_hub.args import Dns, GitHubAuth
-from components.fields import Base, Domain, Email
+from components.fields import Base, Domain
 
 from .dashboards import DEFAULT_SOURCE
 
@@ -15,7 +15,9 @@ class GrafanaConfig(Base):
     github: GitHubAuth = Field(
         description="A GitHub OAuth app whose callback is https://<domain>/login/github; "
         "allowed_teams are the operators' teams, the only people who may log in.")
-    letsencrypt_email: Email = Field(description="Let's Encrypt contact for Grafana's HTTPS certificate.")
+    hub: str = Field(
+        min_length=1, description="The hub whose HTTPS entry (its autohttps Traefik and load balancer) serves "
+        "Grafana's domain too, with a certificate of its own from Let's Encrypt; the DNS record points there.")
     dns: Dns = Dns()
     dashboards_source: str = Field(
         DEFAULT_SOURCE, min_length=1,

@@ -1,14 +1,14 @@
 """Grafana as the pinned chart renders it: the compiled dashboards and Prometheus provisioned, the login held to
-the operators' teams under Grafana's own JMESPath semantics, secrets kept out of ConfigMaps, HTTPS through Traefik."""
+the operators' teams under Grafana's own JMESPath semantics, secrets kept out of ConfigMaps, and its policy."""
 
 import jmespath
 import pytest
 import yaml
 
 from components.monitoring.grafana_args import GrafanaConfig
+from components.dask_hub.https_routes import entry_selector, traefik_routes
 from components.monitoring.grafana_values import (
-    GRAFANA_PORT, HTTP_PORT, HTTPS_PORT, dashboards_configmap, grafana_policy, grafana_service, grafana_values,
-    role_attribute_path, traefik_routes,
+    GRAFANA_PORT, dashboards_configmap, grafana_policy, grafana_values, role_attribute_path, service_url,
 )
 from tests.isolation.netpol import Address, Pod, allowed
 from tests.render.conftest import _or_skip
@@ -21,15 +21,14 @@ PROMETHEUS_URL = "http://prometheus-server.monitoring.svc"
 PROMETHEUS = {"matchLabels": {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/component": "server"}}
 CLIENT_SECRET = "0123456789abcdef-client-secret"
 CONFIG = GrafanaConfig.model_validate({
-    "domain": "grafana.hub.example.org", "letsencrypt_email": "ops@example.org",
+    "domain": "grafana.hub.example.org", "hub": "prod",
     "github": {"client_id": "Iv1.grafana", "allowed_teams": ["2i2c-org:hub-operators", "pangeo-data:ops"]},
 })
 
 
 def _values():
     return grafana_values(CONFIG, admin_password="admin-password-0123", client_secret=CLIENT_SECRET,
-                          prometheus_url=PROMETHEUS_URL, node_selector={"hub.jupyter.org/node-purpose": "core"},
-                          storage_class="standard-rwo")
+                          prometheus_url=PROMETHEUS_URL, node_selector={"hub.jupyter.org/node-purpose": "core"})
 
 
 @pytest.fixture(scope="module")
@@ -81,40 +80,54 @@ def test_login_is_strict_and_github_only(rendered):
     assert "root_url = https://grafana.hub.example.org/" in ini
 
 
-def test_https_is_served_by_traefik_in_grafanas_pod(rendered):
-    pod = next(m for m in rendered if m["kind"] == "Deployment")["spec"]["template"]["spec"]
-    traefik = next(c for c in pod["containers"] if c["name"] == "traefik")
-    assert {p["name"]: p["containerPort"] for p in traefik["ports"]} == {"http": HTTP_PORT, "https": HTTPS_PORT}
-    assert {m["name"] for m in traefik["volumeMounts"]} == {"storage", "traefik"}  # the certificate persists
-    routes = traefik_routes(CONFIG)["http"]
-    assert routes["routers"]["grafana"]["rule"] == "Host(`grafana.hub.example.org`)"
-    assert routes["services"]["grafana"]["loadBalancer"]["servers"] == [{"url": f"http://127.0.0.1:{GRAFANA_PORT}"}]
-    assert not [m for m in rendered if m["kind"] == "Service"]  # the chart's own would reach Grafana unencrypted
-    service = grafana_service(NAMESPACE, {"loadBalancerIP": "203.0.113.7"})["spec"]
-    assert (service["loadBalancerIP"], [(p["port"], p["targetPort"]) for p in service["ports"]]) == \
-        ("203.0.113.7", [(80, "http"), (443, "https")])
-    # Plain HTTP is sent to the address users reach, the Service's 443, not Traefik's own port.
-    assert "--entrypoints.http.http.redirections.entrypoint.to=:443" in traefik["args"]
-
-
-def test_the_certificate_store_keeps_its_permissions(rendered):
-    """Traefik refuses an acme.json other than 0600; fsGroup applied at every start would add group bits."""
-    pod = next(m for m in rendered if m["kind"] == "Deployment")["spec"]["template"]["spec"]
-    assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
-
-
 GRAFANA = Pod(NAMESPACE, {"app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "grafana"}, "10.16.0.5")
 PROMETHEUS_POD = Pod(NAMESPACE, PROMETHEUS["matchLabels"], "10.16.0.6")
-HUB = Pod("prod", {"component": "hub"}, "10.16.0.7")
-INTERNET = Pod("internet", {}, "198.51.100.1")
+ENTRY_LABELS = {"app": "jupyterhub", "component": "autohttps", "release": "prod-jupyterhub"}
+ENTRY = Pod("prod", ENTRY_LABELS, "10.16.0.8")
+OTHER_ENTRY = Pod("staging", {**ENTRY_LABELS, "release": "staging-jupyterhub"}, "10.16.0.9")
+HUB = Pod("prod", {"app": "jupyterhub", "component": "hub", "release": "prod-jupyterhub"}, "10.16.0.7")
 
 
 def test_grafanas_policy_admits_what_it_needs_and_nothing_else():
-    policies = [grafana_policy(NAMESPACE, PROMETHEUS, 9090)]
-    assert allowed(policies, INTERNET, GRAFANA, HTTP_PORT) and allowed(policies, INTERNET, GRAFANA, HTTPS_PORT)
-    assert not allowed(policies, INTERNET, GRAFANA, GRAFANA_PORT)  # only Traefik, inside the pod, reaches Grafana
+    policies = [grafana_policy(NAMESPACE, entry_namespace="prod", entry_selector=entry_selector("prod-jupyterhub"),
+                               prometheus_selector=PROMETHEUS, prometheus_port=9090)]
+    assert allowed(policies, ENTRY, GRAFANA, GRAFANA_PORT)
+    assert not allowed(policies, ENTRY, GRAFANA, 9094)  # the chart's gossip port
+    assert not allowed(policies, OTHER_ENTRY, GRAFANA, GRAFANA_PORT) and not allowed(policies, HUB, GRAFANA, GRAFANA_PORT)
     assert allowed(policies, GRAFANA, PROMETHEUS_POD, 9090)
     assert not allowed(policies, GRAFANA, PROMETHEUS_POD, 9093) and not allowed(policies, GRAFANA, HUB, 8081)
     assert allowed(policies, GRAFANA, Address("140.82.112.3"), 443)  # github.com
     assert not allowed(policies, GRAFANA, Address("140.82.112.3"), 22)
     assert not allowed(policies, GRAFANA, Address("10.0.0.2"), 443)  # private addresses: nodes, NFS, metadata
+
+
+@pytest.fixture(scope="module")
+def hub_entry():
+    """The hub's autohttps as z2jh 4.4.0 renders it when the hub also serves Grafana's domain."""
+    _or_skip(lambda: (require_charts(), helm_binary()))
+    values = {"proxy": {"https": {"enabled": True, "type": "letsencrypt", "hosts": ["hub.example.org", CONFIG.domain],
+                                  "letsencrypt": {"contactEmail": "ops@example.org"}},
+                        "traefik": {"extraDynamicConfig": traefik_routes({CONFIG.domain: service_url(NAMESPACE)})}}}
+    release = {"urn": "hub", "name": "prod-jupyterhub", "inputs": {
+        "chart": "jupyterhub", "version": "4.4.0", "name": "prod-jupyterhub", "namespace": "prod", "values": values}}
+    result = render_release(release)
+    assert result.problems == []
+    return result.manifests
+
+
+def test_the_hubs_traefik_serves_grafanas_domain_over_https(hub_entry):
+    dynamic = yaml.safe_load(next(m for m in hub_entry if m["kind"] == "ConfigMap"
+                                  and "dynamic.yaml" in (m.get("data") or {}))["data"]["dynamic.yaml"])["http"]
+    routers = [r for r in dynamic["routers"].values() if r["rule"] == f"Host(`{CONFIG.domain}`)"]
+    assert [(r["entryPoints"], r["tls"]["certResolver"]) for r in routers] == [(["https"], "default")]
+    assert dynamic["services"][routers[0]["service"]]["loadBalancer"]["servers"] == [{"url": service_url(NAMESPACE)}]
+    # The chart's resolver asks Let's Encrypt for the domain, and its `insecure` router redirects plain HTTP.
+    assert {"main": CONFIG.domain} in dynamic["routers"]["default"]["tls"]["domains"]
+
+
+def test_grafanas_policy_selects_the_rendered_autohttps_pod(hub_entry):
+    pod = next(m for m in hub_entry if m["kind"] == "Deployment" and m["metadata"]["name"] == "autohttps")
+    labels = pod["spec"]["template"]["metadata"]["labels"]
+    policies = [grafana_policy(NAMESPACE, entry_namespace="prod", entry_selector=entry_selector("prod-jupyterhub"),
+                               prometheus_selector=PROMETHEUS, prometheus_port=9090)]
+    assert allowed(policies, Pod("prod", labels, "10.16.0.8"), GRAFANA, GRAFANA_PORT)
