@@ -6,6 +6,7 @@ from components.nfs_home.efs import EfsHome, EfsHomeArgs
 from infra.config import StackConfig
 
 from .hubs import declare_hubs, hub_outputs, migration_outputs
+from .monitoring import declare_monitoring, grafana_routes, monitoring_outputs
 
 
 def build(config: StackConfig) -> dict:
@@ -28,11 +29,13 @@ def build(config: StackConfig) -> dict:
         )
 
     # Nothing to adopt: Pangeo's old AWS account is not migrated (config rejects a `legacy` deployment).
-    hubs = declare_hubs(config, cluster, efs, on_account)
+    hubs = declare_hubs(config, cluster, efs, on_account, grafana_routes(config))
+    monitoring = declare_monitoring(config, cluster, {n: h for n, (h, _) in hubs.items()}, on_account)
     return {
         "kubeconfig": cluster.kubeconfig,
         "hubs": hub_outputs(hubs),
         "migration": migration_outputs(config, hubs),
+        **monitoring_outputs(monitoring),
         # The workflows' AWS_ROLE_ARN, per environment (docs/review.md).
         **({"ci": credits.ci} if credits.ci else {}),
     }

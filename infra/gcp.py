@@ -9,6 +9,7 @@ from infra.config import StackConfig
 from infra.config.migration import legacy_home_deletable, legacy_stage
 
 from .hubs import declare_hubs, hub_outputs, migration_outputs
+from .monitoring import declare_monitoring, grafana_routes, monitoring_outputs
 
 
 def build(config: StackConfig) -> dict:
@@ -37,11 +38,13 @@ def build(config: StackConfig) -> dict:
             opts=on_project,
         )
 
-    hubs = declare_hubs(config, cluster, filestore, on_project)
+    hubs = declare_hubs(config, cluster, filestore, on_project, grafana_routes(config))
+    monitoring = declare_monitoring(config, cluster, {n: h for n, (h, _) in hubs.items()}, on_project)
     return {
         "kubeconfig": cluster.kubeconfig,
         "hubs": hub_outputs(hubs),
         "migration": migration_outputs(config, hubs),
+        **monitoring_outputs(monitoring),
         # The workflows' GCP_WORKLOAD_IDENTITY_PROVIDER and GCP_SERVICE_ACCOUNT (docs/review.md).
         **({"ci": credits.ci} if credits.ci else {}),
     }

@@ -21,11 +21,12 @@ HomeFactory = Callable[[str, HubConfig, pulumi.Output[str], list[pulumi.Resource
 
 def declare_hubs(
     config: StackConfig, cluster: Cluster, make_home: HomeFactory, cloud_opts: pulumi.ResourceOptions,
+    https_routes: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, tuple[DaskHub, NFSHome | None]]:
     """Each hub gets a namespace named after it (shared by its home, charts and jobs),
     home storage (unless it is a public binder), a DaskHub, a BinderHub if enabled
     and, while it migrates, the patches that stop its old hub.  The old deployment itself is shared by the hubs, so the
-    cloud's build declares it once (infra/gcp.py)."""
+    cloud's build declares it once (infra/gcp.py). `https_routes`: further domains a hub serves, by hub (Grafana's)."""
     worker_pool = next(p for p in config.cluster.node_pools.values() if p.purpose == "worker")
     hubs = {}
     crd_hub = gateway_crd_hub(config)
@@ -75,6 +76,7 @@ def declare_hubs(
                 home_synced=[home.sync_jobs.final] if home and home.sync_jobs.final else [],
                 serve_domain=migration.source is None or cutting_over,
                 gateway_crds_from=None if name == crd_hub else hubs[crd_hub][0].gateway,
+                https_routes=(https_routes or {}).get(name, {}),
             ),
             opts=cloud_opts,
         )

@@ -12,6 +12,7 @@ from infra.config import NAMESPACE, ConfigError, StackConfig, parse_stack_config
 from infra.config.migration import Previous
 
 from .cost import monthly_cost
+from .dashboards import stack_dashboards
 
 # Imported on use: each cloud's provider SDK takes seconds to import.
 COMPOSITIONS = {"gcp": "infra.gcp", "aws": "infra.aws"}
@@ -39,6 +40,8 @@ def load_config(values: dict, stack: str) -> StackConfig:
             f"{NAMESPACE}:{path}: secret is not set; run: pulumi config set --secret --path '{path}' -s {stack}"
             for path in missing
         ])
+    if config.monitoring.grafana:
+        stack_dashboards(config.monitoring.grafana)  # a source that is missing or broken is a config error
     return config
 
 

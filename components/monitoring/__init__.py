@@ -1,0 +1,3 @@
+from .component import NAMESPACE, Monitoring, MonitoringArgs
+
+__all__ = ["NAMESPACE", "Monitoring", "MonitoringArgs"]

@@ -10,6 +10,7 @@ from components.dask_hub.args import fit_problems
 from components.credit_project.args import CreditsConfig
 from components.fields import Base, name_rule, reject
 from components.legacy.args import LegacyResources
+from components.monitoring.args import MonitoringConfig
 from components.sizing import MACHINES, room as node_room
 
 from .ci import StackCi
@@ -29,6 +30,7 @@ class StackConfig(Base):
     hubs: dict[HubKey, HubConfig] = Field(min_length=1, description="Hubs by stable name.")
     legacy: LegacyResources | None = Field(
         None, description="The old deployment the hubs migrate from (gcp); one per stack, shared by its hubs.")
+    monitoring: MonitoringConfig = MonitoringConfig()
     # After cloud and cluster: its checks read them.
     ci: StackCi = Field(None, description="The GitHub Actions identities that preview and deploy this stack.")
 
@@ -38,7 +40,8 @@ class StackConfig(Base):
 
     @model_validator(mode="after")
     def _fits_the_cloud(self):
-        reject(self._cloud_problems() + self._pool_problems() + self._hub_problems() + self._legacy_problems())
+        reject(self._cloud_problems() + self._pool_problems() + self._hub_problems() + self._legacy_problems()
+               + self._monitoring_problems())
         return self
 
     def _cloud_problems(self) -> list[tuple[str, str]]:
@@ -192,6 +195,13 @@ class StackConfig(Base):
             problems += [(f"{where}.{field}", problem) for field, problem in fit_problems(profile, room, pool.machine_type)]
         return problems
 
+    def _monitoring_problems(self) -> list[tuple[str, str]]:
+        grafana = self.monitoring.grafana
+        if grafana is None or grafana.hub in self.hubs:
+            return []
+        return [("monitoring.grafana.hub", f"must be a hub of the stack ({', '.join(sorted(self.hubs))}), "
+                 f"got {grafana.hub!r}")]
+
     def _legacy_problems(self) -> list[tuple[str, str]]:
         """The shared old deployment: present when a hub reads through it, reachable from the new
         pods, and not dropped while a hub still migrates (its adopted resources would be deleted)."""
@@ -212,6 +222,9 @@ class StackConfig(Base):
             legacy = hub.migration.legacy_hub
             if hub.migration.old_hub_replicas() is not None and legacy and legacy.kubeconfig is None:
                 missing.append(f"hubs.{name}.migration.legacy_hub.kubeconfig")
+        grafana = self.monitoring.grafana
+        if grafana and grafana.github.client_secret is None:
+            missing.append("monitoring.grafana.github.client_secret")
         cluster = self.legacy and self.legacy.cluster
         if cluster and cluster.kubeconfig is None and legacy_stage(
                 {k: h.migration for k, h in self.hubs.items()}) in ("sync", "cutover"):

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from infra.config import ConfigError
+from infra.dashboards import PROJECT_ENV
 
 from .run import REPO, Plan
 
@@ -51,6 +52,9 @@ def plan_at(rev: str, stack: str, stack_file: Path | None = None) -> Plan:
             raise ConfigError([f"--base {rev}: {relative} does not exist at that revision"])
         env = {k: v for k, v in os.environ.items() if k not in ("PULUMI_CONFIG", "PYTHONPATH")}
         env["PYTHONPATH"] = str(tree)
+        # Paths in the stack config are relative to the project (the dashboards' source beside it), not to
+        # the throwaway worktree (infra/dashboards.py).
+        env[PROJECT_ENV] = str(REPO)
         command = [sys.executable, "-m", "infra.plan", stack, "--json"]
         if stack_file is not None:
             command += ["--stack-file", relative]

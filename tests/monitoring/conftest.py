@@ -4,6 +4,7 @@ import pytest
 
 from components.monitoring.dashboards import COMMIT, compile_dashboards
 from tests.charts import SHARED, skip_unless_ci
+from tests.render.conftest import rendered_stack  # noqa: F401 - the stacks as helm renders them, once a session
 
 SOURCE = SHARED / "grafana-dashboards" / f"grafana-dashboards-{COMMIT}.tar.gz"
 

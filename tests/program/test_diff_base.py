@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from infra.plan.run import REPO
+from tests.charts import SHARED
 
 CODE_FILE = "components/dask_hub/jupyterhub_values.py"
 CODE_BEFORE, CODE_AFTER = '"every": 300}', '"every": 600}'  # the culler's check interval: code only
@@ -46,6 +47,9 @@ def with_migration(phase):
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     root = tmp_path_factory.mktemp("throwaway") / "repo"
+    # Beside the copy as beside the project: the shared folder the stacks' dashboards source is in.
+    if SHARED.is_dir():
+        (root.parent / "shared").symlink_to(SHARED)
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
                            capture_output=True, text=True, check=True).stdout.split("\0")
     for name in filter(None, files):

@@ -8,6 +8,8 @@ import pytest
 
 from components.binder_hub.charts import BINDERHUB_SERVICE
 from components.dask_hub.charts import DASK_GATEWAY, JUPYTERHUB
+from components.monitoring.component import PROMETHEUS
+from components.monitoring.grafana import GRAFANA
 from infra.plan import plan
 from tests.charts import schema_errors
 
@@ -28,8 +30,9 @@ def releases(plan):
 def test_each_hub_installs_both_pinned_charts(gcp_plan):
     pinned = sorted((r["inputs"]["chart"], r["inputs"]["version"], r["inputs"]["repositoryOpts"]["repo"])
                     for r in releases(gcp_plan))
-    # staging has binder as a flag; the public binder is a hub of its own with one
-    assert pinned == sorted([tuple(JUPYTERHUB), tuple(DASK_GATEWAY)] * 3 + [tuple(BINDERHUB_SERVICE)] * 2)
+    # staging has binder as a flag; the public binder is a hub of its own with one; the cluster's monitoring
+    assert pinned == sorted([tuple(JUPYTERHUB), tuple(DASK_GATEWAY)] * 3 + [tuple(BINDERHUB_SERVICE)] * 2
+                            + [tuple(PROMETHEUS), tuple(GRAFANA)])
 
 
 def validate(result, chart_names):

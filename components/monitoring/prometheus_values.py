@@ -1,0 +1,32 @@
+"""Values of the prometheus chart (29.27.0, Prometheus v3.14.0): the server, kube-state-metrics and node-exporter.
+
+Pure. The server and kube-state-metrics run on the core pool; the alert rules (alerts.py) are its rule file.
+Alertmanager and the pushgateway are off: nothing pushes, and alerts are not delivered yet.
+"""
+
+from .alerts import alert_rules
+
+RELEASE = "prometheus"
+SERVER_SERVICE = "prometheus-server"
+"""The chart's server fullname for release `prometheus` (its _helpers.tpl: the release name holds the chart's)."""
+SERVER_PORT = 9090
+SERVICE_PORT = 80
+SERVER_SELECTOR = {"matchLabels": {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/component": "server",
+                                   "app.kubernetes.io/instance": RELEASE}}
+
+# Requests on the core pool: a few hubs' series fit in well under a GiB.
+SERVER_RESOURCES = {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "4Gi"}}
+
+
+def server_url(namespace: str) -> str:
+    return f"http://{SERVER_SERVICE}.{namespace}.svc.cluster.local:{SERVICE_PORT}"
+
+
+def prometheus_values(*, node_selector: dict) -> dict:
+    return {
+        "server": {"nodeSelector": node_selector, "resources": SERVER_RESOURCES},
+        "serverFiles": {"alerting_rules.yml": alert_rules()},
+        "kube-state-metrics": {"nodeSelector": node_selector},
+        "alertmanager": {"enabled": False},
+        "prometheus-pushgateway": {"enabled": False},
+    }
