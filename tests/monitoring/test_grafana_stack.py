@@ -5,9 +5,11 @@ pool; and the config errors an operator meets, each at its key path."""
 import pytest
 import yaml
 
-from components.monitoring.grafana_values import service_url
+from components.monitoring.grafana_values import GRAFANA_PORT, service_url
+from components.monitoring.prometheus_values import SERVER_PORT
 from infra import program
 from infra.config import ConfigError
+from tests.isolation.netpol import Pod, allowed
 from tests.render.objects import plain_manifest
 from tests.render.stack import STACKS
 from tests.spawn.fit import fit_problem
@@ -98,3 +100,27 @@ def test_a_missing_dashboards_source_is_an_error_at_its_key(tmp_path):
                                        f"monitoring.grafana.dashboards_source={tmp_path / 'absent'}"))
     assert problems == [f"pangeo-hubs:monitoring.grafana.dashboards_source: {tmp_path / 'absent'} does not exist "
                         "(how to get the pinned source: docs/operations.md, The dashboards' source)"]
+
+
+def _pod_labels(release, name: str) -> dict:
+    workload = next(m for m in release.manifests if m["kind"] == "Deployment" and m["metadata"]["name"] == name)
+    return workload["spec"]["template"]["metadata"]["labels"]
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_every_policy_of_the_stack_lets_only_the_serving_hub_into_grafana(stack_name, rendered_stack):
+    """With every NetworkPolicy the stack sends (the charts' and the program's): the serving hub's Traefik
+    reaches Grafana and Grafana reaches Prometheus; another hub's Traefik and the serving hub's own hub pod don't."""
+    s = rendered_stack(stack_name)
+    policies = [o.manifest for o in s.objects if o.kind == "NetworkPolicy"]
+    grafana, serving = _grafana(s), _config(s)["hub"]
+    hubs = {r.namespace: r for r in s.rendered.values() if r.chart.startswith("jupyterhub-")}
+    prometheus = next(r for r in s.rendered.values() if r.chart.startswith("prometheus-"))
+    pod = Pod(grafana.namespace, _pod_labels(grafana, "grafana"), "10.16.0.5")
+    server = Pod(prometheus.namespace, _pod_labels(prometheus, "prometheus-server"), "10.16.0.6")
+    entry = Pod(serving, _pod_labels(hubs[serving], "autohttps"), "10.16.0.7")
+    others = [Pod(ns, _pod_labels(r, "autohttps"), "10.16.0.8") for ns, r in hubs.items() if ns != serving]
+    hub_pod = Pod(serving, _pod_labels(hubs[serving], "hub"), "10.16.0.9")
+    assert allowed(policies, entry, pod, GRAFANA_PORT) and allowed(policies, pod, server, SERVER_PORT)
+    assert others and not any(allowed(policies, other, pod, GRAFANA_PORT) for other in others)
+    assert not allowed(policies, hub_pod, pod, GRAFANA_PORT)
