@@ -90,12 +90,21 @@ def network(config: StackConfig, prices: Prices) -> float:
     return hourly * HOURS_PER_MONTH
 
 
+def monitoring(config: StackConfig, prices: Prices) -> float:
+    """Prometheus's volume, on the cluster's default StorageClass (pd-balanced, gp3), priced as the node disks.
+    Grafana adds nothing that bills by the hour: no volume, and a hub's load balancer serves it."""
+    from components.monitoring.prometheus_values import VOLUME_GB
+
+    return VOLUME_GB * prices.node_disk_gb_month
+
+
 LINES: dict[str, Callable[[StackConfig, Prices], float]] = {
     "nodes_at_minimum": nodes_at_minimum,
     "node_disks": node_disks,
     "control_plane": control_plane,
     "home_storage": home_storage,
     "network": network,
+    "monitoring": monitoring,
 }
 
 

@@ -14,6 +14,9 @@ SERVICE_PORT = 80
 SERVER_SELECTOR = {"matchLabels": {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/component": "server",
                                    "app.kubernetes.io/instance": RELEASE}}
 
+VOLUME_GB = 8
+"""The server's volume: the chart's default size, written out so the cost estimate prices what is declared."""
+
 # Requests on the core pool: a few hubs' series fit in well under a GiB.
 SERVER_RESOURCES = {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "4Gi"}}
 
@@ -24,7 +27,8 @@ def server_url(namespace: str) -> str:
 
 def prometheus_values(*, node_selector: dict) -> dict:
     return {
-        "server": {"nodeSelector": node_selector, "resources": SERVER_RESOURCES},
+        "server": {"nodeSelector": node_selector, "resources": SERVER_RESOURCES,
+                   "persistentVolume": {"size": f"{VOLUME_GB}Gi"}},
         "serverFiles": {"alerting_rules.yml": alert_rules()},
         "kube-state-metrics": {"nodeSelector": node_selector},
         "alertmanager": {"enabled": False},

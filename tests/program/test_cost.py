@@ -66,6 +66,12 @@ def load_balancers(p) -> int:
                for r in of_type(p, "kubernetes:helm.sh/v3:Release") if "proxy" in r["inputs"]["values"])
 
 
+def monitoring_volumes_gb(p) -> float:
+    """The Prometheus server volumes the plan's prometheus Releases ask for (Gi sizes)."""
+    return sum(float(r["inputs"]["values"]["server"]["persistentVolume"]["size"].removesuffix("Gi"))
+               for r in of_type(p, "kubernetes:helm.sh/v3:Release") if r["inputs"]["chart"] == "prometheus")
+
+
 def declared_cost(p, cloud: str) -> dict[str, float]:
     """The idle monthly cost of what the plan declares, line by line: one entry per line of
     infra/cost.py's LINES (a new line there is priced from the plan's resources here too)."""
@@ -79,6 +85,7 @@ def declared_cost(p, cloud: str) -> dict[str, float]:
         "home_storage": round(sum(gb * prices.home_gb_month[tier] for tier, gb in q["homes"]), 2),
         "network": round((q["nat_gateways"] * prices.nat_gateway_hourly + q["public_ips"] * prices.public_ip_hourly
                           + load_balancers(p) * prices.load_balancer_hourly) * month, 2),
+        "monitoring": round(monitoring_volumes_gb(p) * prices.node_disk_gb_month, 2),
     }
 
 
