@@ -40,7 +40,8 @@
 #
 # Parts, sourced from this script's directory: homesync_lib.sh (shared
 # helpers), homesync_changes.sh (what changed), homesync_worker.sh (one
-# user), homesync_report.sh (summary and report).
+# user), homesync_batch.sh (a daemon's proven homes, all in one batch),
+# homesync_report.sh (summary and report).
 #
 # Portability: POSIX sh + rsync >= 3.1 + find/xargs with -print0/-0 (GNU
 # findutils or busybox).  xargs -P is used when available; otherwise users
@@ -100,6 +101,7 @@ if [ "${1:-}" = __classify ]; then
     exit $?
 fi
 . "$HS_PARTS/homesync_report.sh"
+. "$HS_PARTS/homesync_batch.sh"
 
 # ------------------------------------------------------------- arguments ---
 SRC= DST= MODE= PAR=1 REPORT= CTIME=1 MAP= EXPECT=
@@ -337,8 +339,16 @@ if [ -n "$MAP" ]; then
     if [ "$NUSERS" -gt 0 ]; then
         # shellcheck disable=SC2086
         [ ! -s "$HS_SCAN/list" ] || split_scan "$HS_SCAN" "$LOGDIR/pairs"
-        xargs $XARGS_P -n 3 sh "$SELF" __worker <"$LOGDIR/pairs" &
-        wait $!
+        cp -f -- "$LOGDIR/pairs" "$LOGDIR/pairs.walk"
+        if [ "$HS_DEFER" = 1 ] && [ "$REMOTE" = 1 ] && ! batch_plan "$LOGDIR/pairs"; then
+            warn "the batched final could not be planned: every home goes to its own worker"
+            rm -f -- "$LOGDIR"/batch.*
+            cp -f -- "$LOGDIR/pairs" "$LOGDIR/pairs.walk"
+        fi
+        if [ -s "$LOGDIR/pairs.walk" ]; then
+            xargs $XARGS_P -n 3 sh "$SELF" __worker <"$LOGDIR/pairs.walk" &
+            wait $!
+        fi
     fi
 else
     (cd "$RSRC" && find . ! -name . -prune -type d ! -name lost+found -print0) >"$LOGDIR/users" ||
@@ -373,6 +383,8 @@ if [ "$MODE" != verify ]; then
         # success: drop scratch space, then make the top level exact again
         # (removing it, and the per-user runs, touched directory times).
         rm -rf -- "$WORK"
+        # every home of an unfinished batch has had its pass since
+        rm -f -- "$(batch_open)"
         if [ -z "$MAP" ]; then
             set --
             [ "$MODE" = final ] && set -- --delete

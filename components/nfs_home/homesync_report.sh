@@ -26,7 +26,8 @@ summarize() {
         fi
     done
     for f in "$LOGDIR"/*.full; do [ ! -e "$f" ] || FULL=1; done
-    NDONE=$(find "$LOGDIR" -name 'u.*.res' | wc -l | tr -d ' ')
+    NDONE=$(($(find "$LOGDIR" -name 'u.*.res' | wc -l | tr -d ' ') + NBATCH))
+    [ "$NBATCH" -eq 0 ] || RECHECKED=$((RECHECKED + $(count0 "$LOGDIR/batch.files")))
     if [ "$NDONE" -ne "$NUSERS" ]; then
         err "only $NDONE of $NUSERS user directories finished"
         FAILED=$((FAILED + NUSERS - NDONE))

@@ -144,6 +144,14 @@ batched_final() {
     : >"$LOGDIR/fin.dirs"
     : >"$LOGDIR/fin.files"
     : >"$LOGDIR/fin.users"
+    NBATCH=0
+    if [ -s "$LOGDIR/batch.joined" ]; then
+        cat "$LOGDIR/batch.trees" >>"$LOGDIR/fin.trees"
+        cat "$LOGDIR/batch.dirs" >>"$LOGDIR/fin.dirs"
+        cat "$LOGDIR/batch.files" >>"$LOGDIR/fin.files"
+        cat "$LOGDIR/batch.joined" >>"$LOGDIR/fin.users"
+        NBATCH=$(wc -l <"$LOGDIR/batch.joined" | tr -d ' ')
+    fi
     for d in "$LOGDIR"/u.*.defer; do
         [ -e "$d" ] || continue
         lb=${d%.defer}
@@ -171,11 +179,12 @@ batched_final() {
                 "$RSRC/" "$RDST/" || FINRC=$?
         fi
         if [ "$FINRC" -eq 0 ]; then
-            for f in "$STATE/pending"/* "$STATE/pending"/.[!.]* "$STATE/pending"/..?*; do
-                { [ -e "$f" ] && [ "${f%.new}" = "$f" ]; } || continue
-                mv -f -- "$f" "$STATE/users/" || { FINRC=1; err "cannot commit stamp $f"; }
-            done
+            # one mv for all: a process per stamp costs more than the batch
+            (cd "$STATE/pending" && find . ! -name . -prune -type f ! -name '*.new' \
+                -exec sh -c 'mv -f -- "$@" "$0"' "$STATE/users/" {} +) || { FINRC=1; err "cannot commit the stamps in $STATE/pending"; }
+            [ "$NBATCH" -eq 0 ] || info "[final] $NBATCH users' changes copied in one batch"
         else
+            NBATCH=0
             [ "$FINRC" -lt 0 ] || { err "batched final copy failed (rsync exit $FINRC):"; sed 's/^/    /' "$LOGDIR/fin.err" | head -n 20 >&2; }
             rm -rf -- "$STATE/pending" && mkdir -- "$STATE/pending"
             : >"$LOGDIR/fin.out"

@@ -121,6 +121,10 @@ worker() {
             # the home's inode and clean point when its last pass completed
             # (empty: never completed, or interrupted since)
             read -r done_ino done_clean _ <"$stamp" || :
+            # in a batch that was not committed (homesync_batch.sh): open
+            if [ -f "$HS_STATE/batch.open" ] && grep -q -x -F -e "${v#./}" "$HS_STATE/batch.open"; then
+                done_ino= done_clean=
+            fi
             open_stamp "$stamp" || { rc=1; stamp_failed "$stamp" "$log"; }
         fi
         if [ "$HS_REMOTE" = 1 ] && [ -n "$idx" ] && [ -f "$HS_SCAN/u.$idx" ]; then

@@ -17,7 +17,7 @@ from components.images import RSYNC_IMAGE
 SCRIPT_KEY = "homesync.sh"
 # The parts homesync.sh sources from its own directory (the ConfigMap's mount).
 PART_KEYS = ("homesync_lib.sh", "homesync_changes.sh", "homesync_source.sh", "homesync_worker.sh",
-             "homesync_report.sh")
+             "homesync_report.sh", "homesync_batch.sh")
 MAP_KEY = "map.tsv"          # old-dir<TAB>new-dir (python -m infra.migrate map-usernames)
 EXPECT_KEY = "expect.txt"    # homes the old hub's users must find; verify fails without one
 SCRIPT_DIR = "/opt/homesync"

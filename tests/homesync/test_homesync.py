@@ -582,7 +582,7 @@ def test_read_only_mount_destination(tmp_path):
 
 
 def test_script_is_posix_sh():
-    assert [p.name for p in PARTS] == ["homesync.sh", "homesync_changes.sh", "homesync_lib.sh",
+    assert [p.name for p in PARTS] == ["homesync.sh", "homesync_batch.sh", "homesync_changes.sh", "homesync_lib.sh",
                                        "homesync_report.sh", "homesync_source.sh", "homesync_worker.sh"]
     for shell in ("sh", "dash", "busybox"):
         exe = shutil.which(shell)

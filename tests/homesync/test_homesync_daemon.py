@@ -151,12 +151,18 @@ def test_users_the_scan_cannot_prove_are_walked_and_said_so(old, homes_map, tmp_
         (new / "erin" / "half-copied.tmp").write_text("x")
         with open(new / ".homesync" / "users" / "erin", "w") as stamp:
             stamp.write("\n")
+        # a batched final that was killed before it committed: its stamps still
+        # look closed, the batch's own record says they are not
+        (new / "carol" / "half-copied.tmp").write_text("x")
+        (new / ".homesync" / "batch.open").write_text("carol\n")
         time.sleep(1.1)
         f = sync(url, new, "final", tmp_path, mapfile)
         assert f.rc == 0, f.stderr
-        assert f.report["walked_fully"] == {"dave": "home replaced, or its last pass did not complete",
+        assert f.report["walked_fully"] == {"carol": "home replaced, or its last pass did not complete",
+                                            "dave": "home replaced, or its last pass did not complete",
                                             "erin": "home replaced, or its last pass did not complete"}
         assert_exact(old, new, pairs)
+        assert not (new / ".homesync" / "batch.open").exists()
 
 
 SKEWED_SCANNER = export.read_scan_script() + """

@@ -17,7 +17,7 @@ PARTS_DIR = SCRIPT.parent
 
 def sh(code: str, *args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
     """Run `code` in sh with homesync's parts sourced, as homesync.sh does."""
-    prelude = f'PROG=homesync HS_DST=/nonexistent; for p in lib changes report source; do . "{PARTS_DIR}/homesync_$p.sh"; done\n'
+    prelude = f'PROG=homesync HS_DST=/nonexistent; for p in lib changes report source batch; do . "{PARTS_DIR}/homesync_$p.sh"; done\n'
     return subprocess.run(["sh", "-c", prelude + code, "sh", *args], capture_output=True, text=True, cwd=cwd,
                           env=env)
 
@@ -109,6 +109,32 @@ def test_the_walked_users_are_valid_json(tmp_path):
     p = sh('LOGDIR=$1 json_walked', str(tmp_path))
     assert json.loads(p.stdout) == {"-54om-41ugspurger": "home replaced, or its last pass did not complete",
                                     'b"': "x"}
+
+
+# ---------------------------------------------------------- homesync_batch.sh
+
+def test_the_batch_takes_only_the_homes_the_scan_proves(tmp_path):
+    """a: proven, joins; b: renamed; c: another inode; d: in an unfinished batch; e: DEST/e a symlink."""
+    logdir, scan_dir, state, dest = (tmp_path / n for n in ("log", "scan", "dest/.homesync", "dest"))
+    for d in (logdir, scan_dir, state / "users", state / "pending", dest / "a"):
+        d.mkdir(parents=True, exist_ok=True)
+    os.symlink(tmp_path, dest / "e")
+    (logdir / "pairs").write_text("1 a a\n2 b b2\n3 c c\n4 d d\n5 e e\n")
+    for i, name in enumerate("abcde", 1):
+        (state / "users" / name).write_text("7 100\n")
+        (scan_dir / f"u.{i}").write_text(records((150, 1, DIR, "."), (150, 1, FILE, "./f"), (50, 1, FILE, "./old")))
+    (scan_dir / "u.3").write_text(records((150, 1, DIR, ".")).replace(" 7 ", " 8 ", 1))
+    (state / "batch.open").write_text("d\n")
+    env = {**os.environ, "LOGDIR": str(logdir), "HS_SCAN": str(scan_dir), "HS_STATE": str(state),
+           "T0": "1000", "SKEW": "5"}
+    p = sh('HS_DST=$1 batch_plan "$LOGDIR/pairs"', str(dest), env=env)
+    assert p.returncode == 0, p.stderr
+    assert (logdir / "batch.joined").read_text() == "1 a a\n"
+    assert sorted((logdir / "pairs.walk").read_text().splitlines()) == ["2 b b2", "3 c c", "4 d d", "5 e e"]
+    assert (logdir / "batch.files").read_bytes() == b"./a/f\0"
+    assert (logdir / "batch.dirs").read_bytes() == b"./a/.\0"
+    assert (state / "pending" / "a").read_text() == "7 995\n" and os.stat(state / "pending" / "a").st_mtime == 995
+    assert (state / "batch.open").read_text().split() == ["d", "a"]
 
 
 # --------------------------------------------------------- homesync_source.sh
