@@ -15,6 +15,9 @@ class PublicBinder(Base):
     cull_max_age_hours: float = Field(3, gt=0, le=48, description="Every server is stopped at this age, idle or not.")
     cpu: float = Field(1, gt=0, le=8, description="CPU limit of one server (half of it guaranteed).")
     memory_gb: float = Field(2, gt=0, le=32, description="Memory limit of one server in GiB (half of it guaranteed).")
+    dask_max_workers: int = Field(
+        4, ge=0, le=100, description="Workers one Dask cluster may have (dask-gateway cluster_max_workers); "
+        "a cluster is also stopped at cull_max_age_hours and as soon as its user has no running server.")
     build_pool: Key | None = Field(
         None, description="A user node pool kept for builds (no profile uses it); unset: builds share the user nodes."
     )

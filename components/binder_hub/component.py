@@ -46,6 +46,8 @@ class BinderService:
     builders: tuple[str, ...] = ()
     # A public binder: the hub's users are anonymous, so its pods get no cloud identity and few ports.
     anonymous: bool = False
+    # A public binder's limits (its Dask clusters' too); None otherwise.
+    limits: PublicBinder | None = None
 
 
 class BinderHub(pulumi.ComponentResource):
@@ -92,6 +94,7 @@ class BinderHub(pulumi.ComponentResource):
             hub_values=public_hub_values(limits=public, image_pattern=image_pattern) if public else {},
             builders=tuple(args.builders),
             anonymous=public is not None,
+            limits=public,
         )
         self.register_outputs({"image_prefix": self.image_prefix})
 

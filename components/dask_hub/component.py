@@ -15,6 +15,7 @@ from components.sizing import Allocatable
 
 from .args import DaskHubConfig
 from .charts import DASK_GATEWAY, JUPYTERHUB, HubReleases
+from .gateway_limits import ClusterReaping
 from .gateway_values import gateway_values
 from .health_job import DEADLINE, SCRIPT, render_health_job
 from .jupyterhub_values import HEALTH_CHECK_USER, HubSecrets, jupyterhub_values
@@ -49,6 +50,14 @@ class DaskHubArgs:
     gateway_crds_from: pulumi.Resource | None = None
     # Further domains the hub's HTTPS entry serves, to in-cluster URLs (https_routes.py): Grafana's.
     https_routes: dict[str, str] = field(default_factory=dict)
+
+
+def _reaping(binder: BinderService | None) -> ClusterReaping | None:
+    """A public binder's clusters: at most its workers, stopped with their user's server or at its age."""
+    limits = binder.limits if binder else None
+    if limits is None:
+        return None
+    return ClusterReaping(max_workers=limits.dask_max_workers, max_age_seconds=int(limits.cull_max_age_hours * 3600))
 
 
 class DaskHub(pulumi.ComponentResource):
@@ -107,7 +116,8 @@ class DaskHub(pulumi.ComponentResource):
             f"{name}-dask-gateway", releases.gateway, DASK_GATEWAY, args.namespace,
             gateway_values(hub, api_token=secrets.gateway_token, service_account=USER_SERVICE_ACCOUNT,
                            worker_room=args.worker_room, scratch_url=scratch.url if scratch else None,
-                           binder_pattern=args.binder.image_pattern if args.binder else None),
+                           binder_pattern=args.binder.image_pattern if args.binder else None,
+                           reaping=_reaping(args.binder)),
             pulumi.ResourceOptions.merge(depends, pulumi.ResourceOptions(depends_on=crds)), skip_crds=bool(crds),
         )
         # The gateway chart ships no policy for the dask pods it starts.

@@ -10,7 +10,7 @@ from components.z2jh import HUB_API
 
 from .args import DaskHubConfig
 from .charts import GATEWAY_PREFIX, GATEWAY_SERVICE_NAME
-from .gateway_limits import user_limits_config
+from .gateway_limits import ClusterReaping, user_limits_config
 
 # The gateway pod's variable holding the hub's scratch bucket URL.
 SCRATCH_ENV = "PANGEO_HUB_SCRATCH_URL"
@@ -101,10 +101,11 @@ def _pod_config(role: str, service_account: str, tolerate: str) -> dict:
 
 def gateway_values(
     hub: DaskHubConfig, *, api_token, service_account: str, worker_room: Allocatable, scratch_url=None,
-    binder_pattern: pulumi.Input[str] | None = None,
+    binder_pattern: pulumi.Input[str] | None = None, reaping: ClusterReaping | None = None,
 ) -> dict:
     """`scratch_url`: the hub's scratch bucket, if it has one; placed on the gateway pod for the options handler.
-    `binder_pattern`: the images the hub's binder builds, when it has one."""
+    `binder_pattern`: the images the hub's binder builds, when it has one.
+    `reaping`: a public binder's bound on workers and cluster age (gateway_limits.py)."""
     options = (cluster_options_config(hub, worker_room) if binder_pattern is None else
                pulumi.Output.from_input(binder_pattern).apply(lambda p: cluster_options_config(hub, worker_room, p)))
     core = {"nodeSelector": hub_selector("core")}
@@ -126,6 +127,7 @@ def gateway_values(
                 "user-limits": user_limits_config(
                     max_clusters=limits.max_clusters_per_user, max_cores=limits.max_cores_per_user,
                     max_memory_gb=limits.max_memory_gb_per_user, idle_minutes=limits.idle_timeout_minutes,
+                    reaping=reaping,
                 ),
             },
             **({"env": [{"name": SCRATCH_ENV, "value": scratch_url}]} if scratch_url is not None else {}),

@@ -120,6 +120,11 @@ def binder_builders_role(binder: BinderService | None) -> dict:
                                 "scopes": [service_access(binder.name)]}}
 
 
+# Lets a public binder's gateway ask the hub whether a cluster's user still has a running server
+# (gateway_limits.py): GET /users/{name} accepts read:servers and answers with the user's servers.
+GATEWAY_REAPER_ROLE = {"name": "dask-gateway-reaper", "services": [GATEWAY_SERVICE_NAME], "scopes": ["read:servers"]}
+
+
 def jupyterhub_values(
     hub: DaskHubConfig,
     *,
@@ -216,6 +221,7 @@ def jupyterhub_values(
             "loadRoles": {
                 "user": {"scopes": ["self", *(service_access(s) for s in everyones_services)]},
                 **binder_builders_role(binder),
+                **({GATEWAY_REAPER_ROLE["name"]: GATEWAY_REAPER_ROLE} if binder and binder.anonymous else {}),
                 health_role["name"]: health_role,
                 **group_roles(hub),
                 **sharing_role(hub),
