@@ -10,6 +10,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.config import NAMESPACE, ConfigError, StackConfig, parse_stack_config
 from infra.config.migration import Previous
+from infra.config.secrets import plaintext_secrets
 
 from .cost import monthly_cost
 from .dashboards import stack_dashboards
@@ -90,6 +91,10 @@ def own_phases(values: dict) -> dict:
 def main() -> None:
     try:
         values = engine_config()
+        # The engine names the keys that hold an encrypted value; a secret under any other was plain text.
+        plain = plaintext_secrets(values, pulumi.get_stack(), set(runtime_config.get_config_secret_keys_env()))
+        if plain:
+            raise ConfigError(plain)
         # Every other problem is reported before anything is read or declared; the phase
         # guards need the last update, so this first check assumes a re-run of this config.
         load_config(with_previous(values, own_phases(values)), pulumi.get_stack())

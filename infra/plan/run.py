@@ -14,6 +14,7 @@ from pulumi.runtime import stack as runtime_stack
 from infra import program
 from infra.config import NAMESPACE, ConfigError, read_stack_file, set_key
 from infra.config.migration import PHASES
+from infra.config.secrets import keys_holding_secrets, plaintext_secrets
 
 from .estimates import estimate
 from .mocks import PlanMocks, RecordingMonitor, Registration
@@ -38,8 +39,13 @@ class Plan:
 
 
 def stack_values(stack: str, stack_file: Path | None = None, overrides: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The stack file's config with `--set` overrides applied."""
+    """The stack file's config with `--set` overrides applied. A secret the file holds as plain
+    text is refused here, where each one shows (the engine sees only whole keys, infra/config/secrets.py);
+    `--set` values are offline stand-ins and never reach the file."""
     values = read_stack_file(stack_file or REPO / f"Pulumi.{stack}.yaml")
+    plain = plaintext_secrets(values, stack)
+    if plain:
+        raise ConfigError(plain)
     for assignment in overrides:
         values = set_key(values, assignment)
     return values
@@ -124,11 +130,15 @@ def _run(stack: str, values: dict[str, Any], state: dict | None = None) -> Recor
     return run_program(program.main, stack=stack, state=state)
 
 
-def with_config(values: dict[str, Any]) -> None:
-    """Config reaches the program exactly as on `pulumi up`: through PULUMI_CONFIG."""
+def with_config(values: dict[str, Any], secret_keys: list[str] | None = None) -> None:
+    """Config reaches the program exactly as on `pulumi up`: through PULUMI_CONFIG, with the keys
+    that hold a secret in PULUMI_CONFIG_SECRET_KEYS. By default every key holding one: the plan's
+    secrets are stand-ins or `secure:` values, its stack file's plain ones already refused."""
     os.environ["PULUMI_CONFIG"] = json.dumps(
         {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True) for k, v in values.items()}
     )
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(
+        keys_holding_secrets(values) if secret_keys is None else secret_keys)
     pulumi.runtime.config.CONFIG.set({})
 
 

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from infra.config import ConfigError, parse_stack_config, read_stack_file, set_key
 from infra.plan import run
@@ -165,3 +166,98 @@ def test_unreadable_stack_file_is_one_line_not_a_traceback(tmp_path, content, pr
     with pytest.raises(ConfigError) as error:
         read_stack_file(stack_file)
     assert len(error.value.problems) == 1 and problem in error.value.problems[0]
+
+
+# A secret set without `--secret` (issue 21 item 5). Pulumi writes `--secret` values as
+# `{secure: v1:...}` inside the stack file; plain text there is committed for anyone to read.
+ENCRYPTED = {"secure": "v1:8wJqC2bZ0iM=:v1:Zm9vYmFy:cGxhY2Vob2xkZXI="}
+
+
+def _stack_file(tmp_path, stack: str, *assignments: str) -> Path:
+    """The shipped stack file with prod's client secret encrypted and `assignments` (plain) on top."""
+    values = set_key(read_stack_file(REPO / f"Pulumi.{stack}.yaml"), "hubs.prod.auth.github.client_secret=x")
+    values["pangeo-hubs:hubs"]["prod"]["auth"]["github"]["client_secret"] = ENCRYPTED
+    for assignment in assignments:
+        values = set_key(values, assignment)
+    path = tmp_path / f"Pulumi.{stack}.yaml"
+    path.write_text(yaml.safe_dump({"config": values}))
+    return path
+
+
+def test_a_plain_text_client_secret_in_the_stack_file_is_one_line_naming_the_command(tmp_path):
+    stack_file = _stack_file(tmp_path, "gcp", "hubs.staging.auth.github.client_secret=hunter2-plain")
+    result = _cli("gcp", "--stack-file", str(stack_file))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "pangeo-hubs:hubs.staging.auth.github.client_secret: is plain text in Pulumi.gcp.yaml, which is committed; "
+        "encrypt it with `pulumi config set --secret --path 'pangeo-hubs:hubs.staging.auth.github.client_secret' "
+        "-s gcp` (it prompts for the value); rotate the secret if the file was pushed"]
+    assert "hunter2-plain" not in result.stderr  # the message doesn't copy the secret into CI logs
+
+
+def test_an_encrypted_secret_beside_it_passes(tmp_path):
+    """prod's `secure:` value sits in the same `pangeo-hubs:hubs` key as staging's plain one; only staging's is named."""
+    from infra.plan.run import stack_values
+    stack_file = _stack_file(tmp_path, "aws-us-west-2")
+    assert stack_values("aws-us-west-2", stack_file)["pangeo-hubs:hubs"]["prod"]["auth"]["github"]["client_secret"] \
+        == ENCRYPTED
+
+
+@pytest.mark.parametrize("assignment, key", [
+    ("hub_defaults.auth.github.client_secret=plain", "pangeo-hubs:hub_defaults.auth.github.client_secret"),
+    ("monitoring.grafana.github.client_secret=plain", "pangeo-hubs:monitoring.grafana.github.client_secret"),
+    ("hubs.prod.migration.legacy_hub={namespace: old, kubeconfig: plain}",
+     "pangeo-hubs:hubs.prod.migration.legacy_hub.kubeconfig"),
+    ("legacy={cluster: {kubeconfig: plain}}", "pangeo-hubs:legacy.cluster.kubeconfig"),
+])
+def test_every_secret_key_given_as_plain_text_is_refused(tmp_path, assignment, key):
+    result = _cli("gcp", "--stack-file", str(_stack_file(tmp_path, "gcp", assignment)))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"{key}: is plain text in Pulumi.gcp.yaml"), result.stderr
+    assert f"pulumi config set --secret --path '{key}' -s gcp" in result.stderr
+
+
+@pytest.mark.parametrize("stack", ["gcp", "aws-us-west-2"])
+def test_the_shipped_stack_files_hold_no_plain_text_secret(stack):
+    from infra.config.secrets import plaintext_secrets
+    assert plaintext_secrets(read_stack_file(REPO / f"Pulumi.{stack}.yaml"), stack) == []
+
+
+def test_a_set_stand_in_for_a_secret_is_not_refused():
+    """`--set` values are offline stand-ins that never reach the stack file."""
+    from infra.plan.run import stack_values
+    assert stack_values("gcp", overrides=("hubs.prod.auth.github.client_secret=x",))
+
+
+def _program_problems(values: dict, secret_keys: list[str]) -> list[str]:
+    """What the program refuses when the engine hands it `values` and names `secret_keys` secret."""
+    import pulumi
+
+    from infra import program
+    run.with_config({k: v for k, v in values.items() if k.startswith("pangeo-hubs:")}, secret_keys)
+    with pytest.raises(pulumi.RunError) as error:
+        run.run_program(program.main, stack="gcp")
+    return str(error.value).splitlines()
+
+
+def test_under_the_engine_a_secret_in_a_key_it_does_not_call_secret_is_refused():
+    values = gcp_values("monitoring.grafana.github.client_secret=plain")
+    assert _program_problems(values, secret_keys=["pangeo-hubs:hubs"]) == [
+        "pangeo-hubs:monitoring.grafana.github.client_secret: is plain text in Pulumi.gcp.yaml, which is committed; "
+        "encrypt it with `pulumi config set --secret --path 'pangeo-hubs:monitoring.grafana.github.client_secret' "
+        "-s gcp` (it prompts for the value); rotate the secret if the file was pushed"]
+
+
+def test_under_the_engine_a_decrypted_secret_is_accepted():
+    """The same value under a key the engine lists as secret: the program goes on to its other checks."""
+    values = gcp_values("monitoring.grafana.github.client_secret=decrypted", "cloud.zone=elsewhere")
+    problems = _program_problems(values, secret_keys=["pangeo-hubs:monitoring"])
+    assert problems and not any("plain text" in line for line in problems)
+    assert any(line.startswith("pangeo-hubs:cloud.zone:") for line in problems)
+
+
+def test_docs_list_every_secret_key_of_the_config_tree():
+    from infra.config.secrets import SECRET_PATHS
+    section = (REPO / "docs/config.md").read_text().split("## Secrets", 1)[1].split("\n## ", 1)[0]
+    for path in [p for p in SECRET_PATHS if p[0] != "hub_defaults"]:  # hubs' own keys, merged from there
+        assert f"`{'.'.join(path).replace('*', '<name>')}`" in section, path
