@@ -2,7 +2,15 @@
 dict as PyYAML loads it), so a test can run it on the real files and on crafted ones."""
 
 import re
+from pathlib import Path
 
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+# What GitHub must enforce on each environment (.github/environments.yml), and the stacks a
+# `${{ matrix.stack }}` environment name stands for.
+ENVIRONMENTS = yaml.safe_load((REPO / ".github/environments.yml").read_text())
+STACKS = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in REPO.glob("Pulumi.*.yaml"))
 SHA_PIN = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"^\s*-?\s*uses:\s*\S+@[0-9a-f]{40}\s+#\s*v\d+\.\d+\.\d+\s*$")
 PULUMI = "pulumi/actions@"
@@ -130,6 +138,29 @@ def pr_jobs_with_credentials_skip_forks(workflow: dict) -> list[str]:
             and "github.event.pull_request.head.repo.full_name == github.repository" not in str(job.get("if", ""))]
 
 
+def _environments(job: dict) -> list[str | None]:
+    env = job.get("environment")
+    name = env.get("name") if isinstance(env, dict) else env
+    if isinstance(name, str) and "${{ matrix.stack }}" in name:
+        return [name.replace("${{ matrix.stack }}", stack) for stack in STACKS]
+    return [name]
+
+
+def oidc_jobs_wait_for_a_reviewer(workflow: dict) -> list[str]:
+    """A job that may get an OIDC token runs in an environment with required reviewers, so
+    no branch's code reaches a cloud identity (and the state it decrypts) before a
+    maintainer approves it; the identities trust only their environment's token."""
+    problems = []
+    for name, job in workflow.get("jobs", {}).items():
+        if (job.get("permissions") or {}).get("id-token") != "write":
+            continue
+        for env in _environments(job):
+            if not (ENVIRONMENTS.get(env) or {}).get("required_reviewers"):
+                problems.append(f"{name}: gets an OIDC token in environment {env!r}, which has no required "
+                                "reviewers in .github/environments.yml")
+    return problems
+
+
 RULES = (unpinned_uses, deploy_jobs_gated, permissions_minimal, pulumi_runs_policy_pack,
          no_untrusted_context_in_run, checkout_drops_credentials, no_privileged_pr_triggers,
-         pr_jobs_with_credentials_skip_forks)
+         pr_jobs_with_credentials_skip_forks, oidc_jobs_wait_for_a_reviewer)

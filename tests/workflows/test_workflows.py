@@ -101,6 +101,10 @@ BREAKS = [
     (rules.checkout_drops_credentials, lambda w: _step(w, 0).pop("with")),
     (rules.no_privileged_pr_triggers, lambda w: w[True].update(pull_request_target={})),
     (rules.pr_jobs_with_credentials_skip_forks, lambda w: w[True].update(pull_request={})),
+    (rules.oidc_jobs_wait_for_a_reviewer, lambda w: w["jobs"]["deploy"].pop("environment")),
+    (rules.oidc_jobs_wait_for_a_reviewer, lambda w: w["jobs"]["deploy"].update(environment="gcp-unreviewed")),
+    (rules.oidc_jobs_wait_for_a_reviewer,
+     lambda w: w["jobs"]["deploy"].update(environment="${{ matrix.stack }}-unreviewed")),
 ]
 
 
@@ -153,3 +157,25 @@ def test_stacks_for_changed_files(paths, stacks):
 def test_new_branch_previews_everything():
     module = _stacks_module()
     assert module.stacks_for(module.changed_files("0" * 40, "HEAD")) == ["gcp", "aws-us-west-2"]
+
+
+# --- previews wait for a reviewer (issue 21 item 4) -------------------------------------------
+
+def test_the_preview_job_cannot_get_a_token_before_a_maintainer_approves_it():
+    """Every stack's preview runs in `<stack>-preview`, which GitHub holds until a reviewer
+    other than the author approves; only that environment's token is trusted by the
+    preview identity, which decrypts the state."""
+    job = _load(REPO / ".github/workflows/preview.yml")["jobs"]["preview"]
+    assert job["permissions"]["id-token"] == "write"
+    assert rules._environments(job) == [f"{stack}-preview" for stack in rules.STACKS]
+    for env in rules._environments(job):
+        assert rules.ENVIRONMENTS[env] == {"required_reviewers": True, "prevent_self_review": True}
+
+
+@pytest.mark.parametrize("stack", rules.STACKS)
+def test_the_identities_trust_only_reviewed_environments(stack):
+    """The environments the stacks' CI identities trust (`ci.environments`) are the reviewed ones."""
+    ci = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]["pangeo-hubs:ci"]
+    assert ci["environments"] == {"preview": f"{stack}-preview", "deploy": stack}
+    for env in ci["environments"].values():
+        assert rules.ENVIRONMENTS[env]["required_reviewers"] is True
