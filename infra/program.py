@@ -32,6 +32,12 @@ def engine_config() -> dict[str, str]:
     return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
 
+def engine_secret_keys(values: dict) -> set[str]:
+    """The keys the engine marks secret: PULUMI_CONFIG_SECRET_KEYS from the language host,
+    and those the SDK was told of directly (the Automation API's inline programs)."""
+    return set(runtime_config.get_config_secret_keys_env()) | {k for k in values if runtime_config.is_config_secret(k)}
+
+
 def load_config(values: dict, stack: str) -> StackConfig:
     """The validated config; an unset secret names the command that sets it on this stack."""
     config = parse_stack_config(values)
@@ -92,7 +98,7 @@ def main() -> None:
     try:
         values = engine_config()
         # The engine names the keys that hold an encrypted value; a secret under any other was plain text.
-        plain = plaintext_secrets(values, pulumi.get_stack(), set(runtime_config.get_config_secret_keys_env()))
+        plain = plaintext_secrets(values, pulumi.get_stack(), engine_secret_keys(values))
         if plain:
             raise ConfigError(plain)
         # Every other problem is reported before anything is read or declared; the phase

@@ -261,3 +261,17 @@ def test_docs_list_every_secret_key_of_the_config_tree():
     section = (REPO / "docs/config.md").read_text().split("## Secrets", 1)[1].split("\n## ", 1)[0]
     for path in [p for p in SECRET_PATHS if p[0] != "hub_defaults"]:  # hubs' own keys, merged from there
         assert f"`{'.'.join(path).replace('*', '<name>')}`" in section, path
+
+
+def test_secret_keys_the_sdk_was_given_directly_count_as_the_engines(monkeypatch):
+    """The Automation API hands an inline program its secret keys through the SDK, not the environment."""
+    from pulumi.runtime import config as runtime_config
+
+    from infra import program
+    monkeypatch.delenv("PULUMI_CONFIG_SECRET_KEYS", raising=False)
+    values = {"pangeo-hubs:hubs": "{}", "pangeo-hubs:cloud": "{}"}
+    runtime_config.set_all_config({}, ["pangeo-hubs:hubs"])
+    try:
+        assert program.engine_secret_keys(values) == {"pangeo-hubs:hubs"}
+    finally:
+        runtime_config.set_all_config({}, [])
