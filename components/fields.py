@@ -5,17 +5,44 @@ them (infra/config) and a program of your own (examples/daskhub) report a bad
 value the same way: one line per problem, naming its key path.
 """
 
+import ipaddress
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
 from pydantic_core import PydanticCustomError
 
 
 class Base(BaseModel):
-    """Every argument model: unknown keys are errors and values never change after load."""
+    """Every argument model: unknown keys are errors and values never change after load.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    No number is infinite or NaN: `.inf` in YAML passes `gt=0` and then breaks whatever
+    rounds it (a budget's units) or serializes it (protobuf refuses Infinity)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _not_a_bool(value):
+    # pydantic's lax mode reads true as 1; in a number key it is a mistake, never a count.
+    if isinstance(value, bool):
+        raise PydanticCustomError("number", "must be a number, not true or false")
+    return value
+
+
+# Numbers of the config: as lax as pydantic about numbers written as text ("3.5"), but
+# not about true/false. Each field keeps its own bounds (Field(ge=..., le=...)).
+Int = Annotated[int, BeforeValidator(_not_a_bool)]
+Number = Annotated[float, BeforeValidator(_not_a_bool)]
+
+
+def _cidr_text(value):
+    # ipaddress reads the integer 7 as 0.0.0.7/32, and a list as (address, prefix).
+    if not isinstance(value, str):
+        raise PydanticCustomError("cidr", "must be a CIDR range written as text, such as 10.0.0.0/20")
+    return value
+
+
+Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text)]
 
 
 def reject(problems: list[tuple[str, str]]) -> None:

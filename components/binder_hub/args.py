@@ -4,18 +4,18 @@ from typing import Literal
 
 from pydantic import Field, IPvAnyNetwork, model_validator
 
-from components.fields import Base, Key, reject
+from components.fields import Base, Int, Key, Number, reject
 
 
 class PublicBinder(Base):
     """The abuse limits of a public binder, whose users are anonymous and whose servers are throwaway."""
 
-    per_repo_quota: int = Field(150, ge=1, le=10000, description="Servers running at once from one repository.")
-    cull_idle_minutes: int = Field(10, ge=1, le=24 * 60, description="An idle server is stopped after this long.")
-    cull_max_age_hours: float = Field(3, gt=0, le=48, description="Every server is stopped at this age, idle or not.")
-    cpu: float = Field(1, gt=0, le=8, description="CPU limit of one server (half of it guaranteed).")
-    memory_gb: float = Field(2, gt=0, le=32, description="Memory limit of one server in GiB (half of it guaranteed).")
-    dask_max_workers: int = Field(
+    per_repo_quota: Int = Field(150, ge=1, le=10000, description="Servers running at once from one repository.")
+    cull_idle_minutes: Int = Field(10, ge=1, le=24 * 60, description="An idle server is stopped after this long.")
+    cull_max_age_hours: Number = Field(3, gt=0, le=48, description="Every server is stopped at this age, idle or not.")
+    cpu: Number = Field(1, gt=0, le=8, description="CPU limit of one server (half of it guaranteed).")
+    memory_gb: Number = Field(2, gt=0, le=32, description="Memory limit of one server in GiB (half of it guaranteed).")
+    dask_max_workers: Int = Field(
         4, ge=0, le=100, description="Workers one Dask cluster may have (dask-gateway cluster_max_workers); "
         "a cluster is also stopped at cull_max_age_hours and as soon as its user has no running server.")
     build_pool: Key | None = Field(

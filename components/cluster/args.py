@@ -1,11 +1,10 @@
 """A Cluster's arguments: the cloud region, the Kubernetes cluster and its node pools."""
 
-import ipaddress
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from components.fields import Base, Key, reject
+from components.fields import Base, Cidr, Int, Key, reject
 
 from .maintenance import Maintenance
 
@@ -74,10 +73,10 @@ class NodePool(Base):
         default_factory=list,
         description="Further instance types of the same shape for spot capacity (AWS only).",
     )
-    min_nodes: int = Field(ge=0, le=1000, description="Autoscaler lower bound.")
-    max_nodes: int = Field(ge=1, le=1000, description="Autoscaler upper bound.")
+    min_nodes: Int = Field(ge=0, le=1000, description="Autoscaler lower bound.")
+    max_nodes: Int = Field(ge=1, le=1000, description="Autoscaler upper bound.")
     spot: bool = Field(False, description="Spot (preemptible) capacity; for dask workers.")
-    disk_size_gb: int = Field(100, ge=20, le=2000, description="Boot disk size of each node.")
+    disk_size_gb: Int = Field(100, ge=20, le=2000, description="Boot disk size of each node.")
     draining: bool = Field(
         False,
         description="Retiring this pool: no new pod lands on it (taint pangeo-hubs/draining) and it "
@@ -94,9 +93,9 @@ class NodePool(Base):
 class Network(Base):
     """Address ranges of the cluster network; pods and services are GKE secondary ranges."""
 
-    cidr: ipaddress.IPv4Network = Field(description="Primary (node) range of the VPC or subnet.")
-    pods_cidr: ipaddress.IPv4Network | None = Field(None, description="GKE pod secondary range.")
-    services_cidr: ipaddress.IPv4Network | None = Field(None, description="GKE service secondary range.")
+    cidr: Cidr = Field(description="Primary (node) range of the VPC or subnet.")
+    pods_cidr: Cidr | None = Field(None, description="GKE pod secondary range.")
+    services_cidr: Cidr | None = Field(None, description="GKE service secondary range.")
 
     @model_validator(mode="after")
     def _disjoint(self):

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
-from components.fields import Base, Key
+from components.fields import Base, Key, Number
 from components.sizing import Allocatable
 
 from .base import Cluster, PublicAddress
@@ -23,8 +23,8 @@ class Room(Base):
     """What one pod can request on an empty node: the node's Allocatable (`kubectl describe node`)
     less what its DaemonSets request."""
 
-    cpu: float = Field(gt=0, le=1024)
-    memory_gib: float = Field(gt=0, le=24576)
+    cpu: Number = Field(gt=0, le=1024)
+    memory_gib: Number = Field(gt=0, le=24576)
 
     @property
     def allocatable(self) -> Allocatable:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from components.fields import Base, Key, reject
+from components.fields import Base, Int, Key, reject
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 Day = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -53,8 +53,8 @@ class Maintenance(Base):
 
     time_zone: str = Field("America/New_York", description="IANA time zone of the hubs' users.")
     days: list[Day] = Field(["SA", "SU"], min_length=1, description="Days the window opens (RRULE BYDAY codes).")
-    start_hour: int = Field(0, ge=0, le=23, description="Local hour the window opens on each of `days`.")
-    hours: int = Field(24, ge=MIN_STRETCH_HOURS, le=24, description="How long each opening lasts.")
+    start_hour: Int = Field(0, ge=0, le=23, description="Local hour the window opens on each of `days`.")
+    hours: Int = Field(24, ge=MIN_STRETCH_HOURS, le=24, description="How long each opening lasts.")
     exclusions: dict[Key, MaintenanceExclusion] = Field(
         default_factory=dict, description="Named date ranges without upgrades.")
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from components.fields import Base, Email, LabelKey, LabelValue, reject
+from components.fields import Base, Email, LabelKey, LabelValue, Number, reject
 
 
 class ProjectConfig(Base):
@@ -37,15 +37,17 @@ class CreditsConfig(Base):
         description="GCP billing account that holds the credits (GCP only).",
     )
     project: ProjectConfig | None = Field(None, description="GCP project (GCP only).")
-    monthly_budget_usd: float = Field(gt=0, description="Budget amount alerts are measured against.")
-    alert_thresholds: list[float] = Field(
+    # The maxima are far above any Pangeo stack's (6000 a month, 120000 left) and catch a slip of
+    # the exponent, which both clouds would take as a budget no alert ever reaches.
+    monthly_budget_usd: Number = Field(gt=0, le=1_000_000, description="Budget amount alerts are measured against.")
+    alert_thresholds: list[Number] = Field(
         default_factory=lambda: [0.5, 0.9, 1.0],
         min_length=1,
         description="Fractions of the budget (actual spend) that send an alert e-mail.",
     )
     alert_emails: list[Email] = Field(min_length=1, description="Who receives budget alerts.")
-    remaining_usd: float | None = Field(
-        None, ge=0, description="Credits left; with the cost estimate this forecasts how long they last."
+    remaining_usd: Number | None = Field(
+        None, ge=0, le=100_000_000, description="Credits left; with the cost estimate this forecasts how long they last."
     )
     labels: dict[LabelKey, LabelValue] = Field(
         default_factory=dict, description="Cost-attribution labels/tags put on every resource."

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, SecretStr, StringConstraints, model_validator
 
-from components.fields import Base, Domain, Email, Key, reject
+from components.fields import Base, Domain, Email, Int, Key, Number, reject
 from components.sizing import Allocatable
 
 from .experience import HubPage, Image, ImageChoice, Sharing, SharedDirectory, anchored_regex
@@ -72,8 +72,10 @@ class Profile(Base):
     display_name: str = Field(min_length=1)
     description: str = ""
     node_pool: Key = Field(description="User pool the server runs on.")
-    cpu: float = Field(gt=0, description="Guaranteed and limit CPUs.")
-    memory_gb: float = Field(gt=0, description="Guaranteed and limit memory in GiB (KubeSpawner reads G as 1024**3).")
+    # Finite bounds, Room's (components/cluster/existing.py); the stack also checks that a profile
+    # fits an empty node of its own pool.
+    cpu: Number = Field(gt=0, le=1024, description="Guaranteed and limit CPUs.")
+    memory_gb: Number = Field(gt=0, le=24576, description="Guaranteed and limit memory in GiB (KubeSpawner reads G as 1024**3).")
     default: bool = False
     groups: list[Key] = Field(
         default_factory=list, description="Only members of these groups (and admins) see it; empty: everyone."
@@ -103,18 +105,18 @@ class Scratch(Base):
     """A per-hub bucket for intermediate data, so work is not tied to one hub's disk."""
 
     enabled: bool = True
-    retention_days: int = Field(7, ge=1, le=365, description="Objects are deleted after this many days.")
+    retention_days: Int = Field(7, ge=1, le=365, description="Objects are deleted after this many days.")
 
 
 class DaskLimits(Base):
     """What one user may run on the hub's dask-gateway; each cluster gets an equal share."""
 
-    max_clusters_per_user: int = Field(2, ge=1, le=20, description="Active clusters one user may hold.")
-    max_cores_per_user: float = Field(128, gt=0, le=4096, description="Worker and scheduler cores of all a user's clusters.")
-    max_memory_gb_per_user: float = Field(
+    max_clusters_per_user: Int = Field(2, ge=1, le=20, description="Active clusters one user may hold.")
+    max_cores_per_user: Number = Field(128, gt=0, le=4096, description="Worker and scheduler cores of all a user's clusters.")
+    max_memory_gb_per_user: Number = Field(
         1024, gt=0, le=32768, description="Worker and scheduler memory (GiB) of all a user's clusters."
     )
-    idle_timeout_minutes: int = Field(
+    idle_timeout_minutes: Int = Field(
         30, ge=5, le=24 * 60, description="A cluster with no client connected for this long is shut down."
     )
 
@@ -143,7 +145,7 @@ class DaskHubConfig(Base):
     profiles: dict[Key, Profile] = Field(min_length=1)
     groups: dict[Key, Group] = Field(default_factory=dict, description="Groups of users by name.")
     scratch: Scratch = Scratch()
-    idle_timeout_minutes: int = Field(60, ge=5, le=7 * 24 * 60, description="Idle servers are culled.")
+    idle_timeout_minutes: Int = Field(60, ge=5, le=7 * 24 * 60, description="Idle servers are culled.")
     dask: DaskLimits = DaskLimits()
     redundant_entry: bool = Field(
         True, description="The proxy's load balancer spans two zones (on AWS, one Elastic IP each); "

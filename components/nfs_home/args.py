@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from components.fields import Base, reject
+from components.fields import Base, Int, reject
 from components.phases import Phase
 
 # The sizes (GiB) each storage tier can be created with. Filestore service tiers:
@@ -53,14 +53,14 @@ class HomeBackups(Base):
 
     schedule: Annotated[str, AfterValidator(cron_schedule)] = Field(
         "0 3 * * *", description="When to take a backup: a cron expression, in the cluster's time zone (UTC on GKE).")
-    retention_days: int = Field(14, ge=1, le=365, description="Backups older than this are deleted; the newest never is.")
+    retention_days: Int = Field(14, ge=1, le=365, description="Backups older than this are deleted; the newest never is.")
 
 
 class Home(Base):
     """Shared NFS home storage; user data lives here."""
 
     tier: str = Field("BASIC_HDD", description="Filestore tier on GCP; 'elastic' (EFS) on AWS.")
-    capacity_gb: int | None = Field(
+    capacity_gb: Int | None = Field(
         None, ge=1, le=102400, description="Filestore size; EFS grows by itself (optional, for costs)."
     )
     backups: HomeBackups | None = Field(
@@ -99,8 +99,8 @@ class HomeMigration(Base):
 
     phase: Phase = "none"
     source: LegacyNfs | None = None
-    sync_generation: int = Field(0, ge=0, description="Raise to run another sync pass.")
-    parallel: int = Field(4, ge=1, le=64, description="User directories copied at once.")
+    sync_generation: Int = Field(0, ge=0, le=9999, description="Raise to run another sync pass.")
+    parallel: Int = Field(4, ge=1, le=64, description="User directories copied at once.")
 
     @property
     def uses_legacy(self) -> bool:
