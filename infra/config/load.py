@@ -176,7 +176,26 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     keys = [key for key in config if not isinstance(key, str)]
     if keys:
         raise ConfigError([f"{path}: config key {key!r} must be text such as `pangeo-hubs:<key>`" for key in keys])
+    looped = [where for key, value in config.items() if (where := _self_containing(value, key))]
+    if looped:
+        raise ConfigError([_SELF_CONTAINING.format(where) for where in looped])
     return config
+
+
+_SELF_CONTAINING = "{}: contains itself (a YAML alias inside its own anchor, `&a [*a]`); write the value out"
+
+
+def _self_containing(node: Any, path: str, inside: dict[int, str] | None = None) -> str | None:
+    """The key path of a value that contains itself, which PyYAML builds from an alias inside
+    its own anchor and everything after it (copying, JSON, validation) recurses into forever."""
+    inside = inside or {}
+    if not isinstance(node, (dict, list)):
+        return None
+    if id(node) in inside:
+        return inside[id(node)]
+    inside = {**inside, id(node): path}
+    children = node.items() if isinstance(node, dict) else enumerate(node)
+    return next((where for key, child in children if (where := _self_containing(child, f"{path}.{key}", inside))), None)
 
 
 def set_key(values: dict[str, Any], assignment: str, namespace: str = NAMESPACE) -> dict[str, Any]:
@@ -189,6 +208,8 @@ def set_key(values: dict[str, Any], assignment: str, namespace: str = NAMESPACE)
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
         raise ConfigError([f"--set {assignment!r}: value is not valid YAML"]) from None
+    if where := _self_containing(value, f"{namespace}:{dotted}"):
+        raise ConfigError([_SELF_CONTAINING.format(where)])
     result = json.loads(json.dumps(values, default=str))
     key = f"{namespace}:{parts[0]}"
     if len(parts) == 1:

@@ -132,6 +132,19 @@ def test_malformed_yaml_is_reported_with_its_position(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_set_refuses_a_value_that_contains_itself():
+    """PyYAML builds `&a [*a]` as a list holding itself; copying or validating it recursed forever."""
+    with pytest.raises(ConfigError) as error:
+        set_key(gcp_values(), "hubs.prod.domain=&a [*a]")
+    assert error.value.problems == ["pangeo-hubs:hubs.prod.domain: contains itself (a YAML alias inside its own "
+                                    "anchor, `&a [*a]`); write the value out"]
+
+
+def test_an_alias_used_twice_is_not_a_loop():
+    values = set_key(gcp_values(), "hubs.prod.page.links={A: &u 'https://a.org', B: *u}")
+    assert values["pangeo-hubs:hubs"]["prod"]["page"]["links"] == {"A": "https://a.org", "B": "https://a.org"}
+
+
 def test_set_rejects_a_path_through_a_scalar():
     with pytest.raises(ConfigError, match="cloud.provider is not a mapping"):
         set_key(gcp_values(), "cloud.provider.name=x")
@@ -159,6 +172,8 @@ def test_hubs_as_plain_text_is_a_key_path_error_not_a_traceback():
     (b"config:\n  pangeo-hubs:provider: gcp\xff\n", "not UTF-8 text"),
     (b"config:\n  1: x\n", "config key 1 must be text"),
     (b"config:\n  ? [a, b]\n  : x\n", "a key must be plain text, not a list or mapping"),
+    (b"config:\n  pangeo-hubs:hubs:\n    prod: {domain: &a [1, *a]}\n",
+     "pangeo-hubs:hubs.prod.domain: contains itself (a YAML alias inside its own anchor"),
 ])
 def test_unreadable_stack_file_is_one_line_not_a_traceback(tmp_path, content, problem):
     stack_file = tmp_path / "Pulumi.bad.yaml"
