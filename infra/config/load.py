@@ -23,8 +23,15 @@ class ConfigError(Exception):
     """Invalid stack config; each problem is one line naming its full key path."""
 
     def __init__(self, problems: list[str]):
+        problems = [_one_line(problem) for problem in problems]
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+def _one_line(problem: str) -> str:
+    """A key or value holding a newline (or another unprintable character) is written escaped,
+    as `\\n`, so that its problem stays on one line and the next line is the next problem."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in problem)
 
 
 def parse_stack_config(values: dict[str, Any]) -> StackConfig:

@@ -132,6 +132,15 @@ def test_malformed_yaml_is_reported_with_its_position(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_a_key_holding_a_newline_keeps_each_problem_on_one_line():
+    values = gcp_values('hubs.prod.groups={"ops\\nteam": {github_teams: [x]}}')
+    with pytest.raises(ConfigError) as error:
+        parse_stack_config(values)
+    lines = str(error.value).splitlines()
+    assert lines == error.value.problems and len(lines) == 2, lines
+    assert all(line.startswith("pangeo-hubs:hubs.prod.groups.ops\\nteam") for line in lines)
+
+
 def test_set_refuses_a_value_that_contains_itself():
     """PyYAML builds `&a [*a]` as a list holding itself; copying or validating it recursed forever."""
     with pytest.raises(ConfigError) as error:
