@@ -10,6 +10,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.config import NAMESPACE, ConfigError, StackConfig, parse_stack_config
 from infra.config.migration import Previous
+from infra.config.placeholders import placeholder_problems
 from infra.config.secrets import plaintext_secrets
 
 from .cost import monthly_cost
@@ -19,9 +20,11 @@ from .dashboards import stack_dashboards
 COMPOSITIONS = {"gcp": "infra.gcp", "aws": "infra.aws"}
 
 
-def build(config: StackConfig) -> None:
-    """Declare every resource of the stack and export its outputs."""
-    outputs = importlib.import_module(COMPOSITIONS[config.provider]).build(config)
+def build(config: StackConfig, *, offline: bool = False) -> None:
+    """Declare every resource of the stack and export its outputs. On aws the update's caller
+    must be a cluster admin by config (infra/config/caller.py); offline, the caller is the mocks'."""
+    composition = importlib.import_module(COMPOSITIONS[config.provider])
+    outputs = composition.build(config, **({"check_caller": not offline} if config.provider == "aws" else {}))
     outputs["monthly_cost_estimate"] = monthly_cost(config)
     for key, value in sorted(outputs.items()):
         pulumi.export(key, value)
@@ -94,7 +97,13 @@ def own_phases(values: dict) -> dict:
             if isinstance(hub, dict) and isinstance(hub.get("migration"), dict)}
 
 
-def main() -> None:
+def placeholders(config: StackConfig) -> list[str]:
+    """The config's stand-ins for identities the stack can't know (infra/config/placeholders.py)."""
+    return [f"{NAMESPACE}:{path}: {problem}" for path, problem in placeholder_problems(config.model_dump())]
+
+
+def main(*, offline: bool = False) -> None:
+    """The program as the engine runs it; `offline` (the offline plan alone) lets placeholders through."""
     try:
         values = engine_config()
         # The engine names the keys that hold an encrypted value; a secret under any other was plain text.
@@ -105,7 +114,9 @@ def main() -> None:
         # guards need the last update, so this first check assumes a re-run of this config.
         load_config(with_previous(values, own_phases(values)), pulumi.get_stack())
         config = load_config(with_previous(values, completed_migrations()), pulumi.get_stack())
+        if not offline and (problems := placeholders(config)):
+            raise ConfigError(problems)
+        build(config, offline=offline)
     except ConfigError as error:
         # RunError is reported as its message alone: one line per problem, no traceback.
         raise pulumi.RunError(str(error)) from None
-    build(config)

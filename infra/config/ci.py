@@ -15,25 +15,34 @@ from components.cluster import aws_names, gcp_names
 from components.credit_project.args import CiConfig
 from components.fields import reject
 
+from .placeholders import PLACEHOLDER_PROJECT
+
 # A Cloud KMS key's resource name, as the `gcpkms://` secrets provider names it
-# (https://cloud.google.com/kms/docs/resource-hierarchy#retrieve_resource_id).
-_GCP_KEY = re.compile(r"^projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/locations/[-a-z0-9]+/keyRings/[-_A-Za-z0-9]{1,63}"
-                      r"/cryptoKeys/[-_A-Za-z0-9]{1,63}$")
+# (https://cloud.google.com/kms/docs/resource-hierarchy#retrieve_resource_id); its project may be
+# the README's placeholder, which only the offline plan accepts (placeholders.py).
+_GCP_KEY = re.compile(rf"^projects/([a-z][-a-z0-9]{{4,28}}[a-z0-9]|{PLACEHOLDER_PROJECT})/locations/[-a-z0-9]+"
+                      r"/keyRings/[-_A-Za-z0-9]{1,63}/cryptoKeys/[-_A-Za-z0-9]{1,63}$")
 # An AWS KMS key by alias (not an AWS-managed `alias/aws/` one) or by key ARN
 # (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id).
 _AWS_KEY = re.compile(r"^(alias/(?!aws/)[A-Za-z0-9/_-]{1,250}"
                       r"|arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[-a-f0-9]{32,36})$")
 
 
-def ci_problems(ci: CiConfig, provider: str, cluster: str) -> list[tuple[str, str]]:
-    """What the cloud refuses in `ci`; `cluster` (cluster.name) prefixes the GCP pool id."""
+def ci_problems(ci: CiConfig, provider: str, cluster: str, created_project: str | None = None) -> list[tuple[str, str]]:
+    """What the cloud refuses in `ci`; `cluster` (cluster.name) prefixes the GCP pool id;
+    `created_project` is the GCP project the stack creates (credits.project with create)."""
     problems = []
     if provider == "gcp":
         if problem := gcp_names.bucket_problem(ci.state_bucket):
             problems.append(("state_bucket", problem))
-        if not _GCP_KEY.match(ci.secrets_key):
+        if not (key := _GCP_KEY.match(ci.secrets_key)):
             problems.append(("secrets_key", "must be a Cloud KMS key as projects/P/locations/L/keyRings/R/cryptoKeys/K, "
                                             f"got {ci.secrets_key!r}"))
+        elif key.group(1) == created_project:
+            # The key decrypts the stack's config before the program runs, so it must exist before
+            # the project the program creates.
+            problems.append(("secrets_key", f"is in {created_project}, which this stack creates; the key must exist "
+                                            "before the first update, in the project that holds the state"))
         # A field error here stops StackConfig's own checks, so a cluster.name they
         # already refuse (its node service account) is left for them to name.
         if gcp_names.service_account_problem(gcp_names.node_service_account(cluster)):
@@ -51,9 +60,10 @@ def ci_problems(ci: CiConfig, provider: str, cluster: str) -> list[tuple[str, st
 
 def _fits_stack(ci: CiConfig | None, info: ValidationInfo) -> CiConfig | None:
     """Checked against the stack's cloud and cluster name, when those parsed."""
-    cloud, cluster = info.data.get("cloud"), info.data.get("cluster")
+    cloud, cluster, credits = info.data.get("cloud"), info.data.get("cluster"), info.data.get("credits")
+    project = credits and credits.project
     if ci is not None and cloud is not None and cluster is not None:
-        reject(ci_problems(ci, cloud.provider, cluster.name))
+        reject(ci_problems(ci, cloud.provider, cluster.name, project.id if project and project.create else None))
     return ci
 
 

@@ -35,6 +35,9 @@ def to_tree(plan: Plan) -> str:
     if plan.unset_secrets:
         lines += ["", "secrets not set (shown as [secret]; set before `pulumi up`):"]
         lines += [f"  pulumi config set --secret --path '{p}' -s {plan.stack}" for p in plan.unset_secrets]
+    if plan.placeholders:
+        lines += ["", "placeholders (`pulumi preview` and `pulumi up` refuse them; replace them first):"]
+        lines += [f"  {p}" for p in plan.placeholders]
     return "\n".join(lines) + "\n"
 
 

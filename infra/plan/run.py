@@ -3,7 +3,7 @@
 import asyncio
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,6 +31,8 @@ class Plan:
     outputs: dict
     estimates: dict
     unset_secrets: list[str] = field(default_factory=list)
+    # Config errors under the engine that the offline plan lets through (infra/config/placeholders.py).
+    placeholders: list[str] = field(default_factory=list)
     # The data sources the program called (mocks.Invoke), for the checks of infra/plan/checks.py.
     invokes: list = field(default_factory=list)
 
@@ -95,10 +97,10 @@ def plan(
         checked = program.with_previous(values, program.own_phases(values))
     unset = program.parse_stack_config(replace_secure(checked)).secrets_missing()
     values, checked = _with_placeholders(values, unset), _with_placeholders(checked, unset)
-    program.load_config(checked, stack)
+    placeholders = program.placeholders(program.load_config(checked, stack))
     namespaced = {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:")}
     monitor = _run(stack, namespaced, state)
-    return recorded(stack, monitor, unset)
+    return replace(recorded(stack, monitor, unset), placeholders=placeholders)
 
 
 def _hubs(values: dict[str, Any]) -> dict:
@@ -127,7 +129,7 @@ def previous_phases(values: dict[str, Any], previous: tuple[str, ...]) -> dict[s
 
 def _run(stack: str, values: dict[str, Any], state: dict | None = None) -> RecordingMonitor:
     with_config(values)
-    return run_program(program.main, stack=stack, state=state)
+    return run_program(lambda: program.main(offline=True), stack=stack, state=state)
 
 
 def with_config(values: dict[str, Any], secret_keys: list[str] | None = None) -> None:
