@@ -56,7 +56,11 @@ class StackConfig(Base):
             problems += self._gcp_name_problems()
             if self.cluster.admins:
                 problems.append(("cluster.admins", "only applies on aws; GKE admins are IAM members of the project"))
+            if self.cluster.kubernetes_version is not None:
+                problems.append(("cluster.kubernetes_version", "only applies on aws; on gcp "
+                                 "cluster.release_channel picks the version"))
         else:
+            problems += self._gcp_only_problems()
             for key in ("billing_account", "project"):
                 if getattr(self.credits, key) is not None:
                     problems.append((f"credits.{key}", "only applies on gcp"))
@@ -69,6 +73,18 @@ class StackConfig(Base):
                 problems.append(("cluster.maintenance", "only applies on gcp; EKS upgrades only when "
                                  "cluster.kubernetes_version changes"))
             problems += self._aws_name_problems()
+        return problems
+
+    def _gcp_only_problems(self) -> list[tuple[str, str]]:
+        """Keys the aws stack never reads: written there, they would be ignored silently.
+        location and release_channel have defaults, so only a key the file sets counts."""
+        problems = [(f"cluster.{key}", "only applies on gcp (GKE); remove it")
+                    for key in ("location", "release_channel") if key in self.cluster.model_fields_set]
+        problems += [(f"cluster.network.{key}", "only applies on gcp (a GKE secondary range); EKS pods take "
+                      "addresses from cluster.network.cidr") for key in ("pods_cidr", "services_cidr")
+                     if getattr(self.cluster.network, key) is not None]
+        problems += [(f"hubs.{name}.home.backups", "only applies on gcp; EFS homes are backed up by AWS Backup")
+                     for name, hub in self.hubs.items() if "backups" in hub.home.model_fields_set]
         return problems
 
     def _aws_name_problems(self) -> list[tuple[str, str]]:

@@ -89,3 +89,18 @@ def test_node_group_names_follow_their_shape_and_admin_keys_follow_their_arn():
     assert a != aws_names.node_group("user", "r5.xlarge", [], False, zones, "10.1.0.0/16")
     assert aws_names.group_zones("core", [*zones, "us-west-2c"]) == zones
     assert aws_names.admin_slug("arn:aws:iam::111122223333:role/ops/Pangeo.Admins") == "111122223333-role-ops-pangeo-admins"
+
+
+@pytest.mark.parametrize("stack, assignment, expected", [
+    ("aws-us-west-2", "cluster.release_channel=RAPID", "pangeo-hubs:cluster.release_channel: only applies on gcp (GKE)"),
+    ("aws-us-west-2", "cluster.location=regional", "pangeo-hubs:cluster.location: only applies on gcp (GKE)"),
+    ("aws-us-west-2", "cluster.network.services_cidr=10.32.0.0/20",
+     "pangeo-hubs:cluster.network.services_cidr: only applies on gcp (a GKE secondary range)"),
+    ("aws-us-west-2", "hubs.prod.home.backups=null",
+     "pangeo-hubs:hubs.prod.home.backups: only applies on gcp; EFS homes are backed up by AWS Backup"),
+    ("gcp", "cluster.kubernetes_version='1.33'",
+     "pangeo-hubs:cluster.kubernetes_version: only applies on aws; on gcp cluster.release_channel picks the version"),
+])
+def test_a_key_of_the_other_cloud_is_refused_not_ignored(stack, assignment, expected):
+    [found] = problems(values(stack, assignment))
+    assert found.startswith(expected)
