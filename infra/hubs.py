@@ -15,6 +15,8 @@ from components.sizing import room
 from infra.config import HubConfig, StackConfig
 from infra.config.migration import legacy_home_deletable
 
+from .monitoring import HUB_SCRAPER
+
 # (hub name, hub config, namespace, resources the final home sync must wait for)
 HomeFactory = Callable[[str, HubConfig, pulumi.Output[str], list[pulumi.Resource]], NFSHome]
 
@@ -77,6 +79,7 @@ def declare_hubs(
                 serve_domain=migration.source is None or cutting_over,
                 gateway_crds_from=None if name == crd_hub else hubs[crd_hub][0].gateway,
                 https_routes=(https_routes or {}).get(name, {}),
+                metrics_scraper=HUB_SCRAPER,
             ),
             opts=cloud_opts,
         )

@@ -6,12 +6,17 @@ from components.cluster import Cluster
 from components.dask_hub import DaskHub
 from components.dask_hub.charts import HubReleases
 from components.dask_hub.https_routes import entry_selector
+from components.dask_hub.metrics import MetricsScraper
 from components.monitoring import NAMESPACE, Monitoring, MonitoringArgs
 from components.monitoring.grafana import GrafanaEntry
 from components.monitoring.grafana_values import service_url
+from components.monitoring.prometheus_values import SERVER_SELECTOR
 from infra.config import StackConfig
 
 from .dashboards import stack_dashboards
+
+HUB_SCRAPER = MetricsScraper(namespace=NAMESPACE, selector=SERVER_SELECTOR)
+"""The stack's Prometheus server, which reads every hub's /hub/metrics."""
 
 
 def grafana_routes(config: StackConfig) -> dict[str, dict[str, str]]:
@@ -32,7 +37,9 @@ def declare_monitoring(config: StackConfig, cluster: Cluster, hubs: dict[str, Da
             "grafana_entry": GrafanaEntry(address=entry.public_address, namespace=grafana.hub,
                                           selector=entry_selector(HubReleases(grafana.hub).jupyterhub)),
         }
-    return Monitoring(config.cluster.name, MonitoringArgs(config=config.monitoring, cluster=cluster, **extra), opts=opts)
+    tokens = {name: hub.metrics_token for name, hub in hubs.items()}
+    return Monitoring(config.cluster.name, MonitoringArgs(config=config.monitoring, cluster=cluster,
+                                                          hub_metrics_tokens=tokens, **extra), opts=opts)
 
 
 def monitoring_outputs(monitoring: Monitoring) -> dict:

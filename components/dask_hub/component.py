@@ -19,6 +19,7 @@ from .gateway_limits import ClusterReaping
 from .gateway_values import gateway_values
 from .health_job import DEADLINE, SCRIPT, render_health_job
 from .jupyterhub_values import HEALTH_CHECK_USER, HubSecrets, jupyterhub_values
+from .metrics import MetricsScraper
 from .network_policies import scheduler_policy, worker_policy
 
 USER_SERVICE_ACCOUNT = "user"
@@ -50,6 +51,8 @@ class DaskHubArgs:
     gateway_crds_from: pulumi.Resource | None = None
     # Further domains the hub's HTTPS entry serves, to in-cluster URLs (https_routes.py): Grafana's.
     https_routes: dict[str, str] = field(default_factory=dict)
+    # The cluster's Prometheus, which reads /hub/metrics with a token of its own (metrics.py).
+    metrics_scraper: MetricsScraper | None = None
 
 
 def _reaping(binder: BinderService | None) -> ClusterReaping | None:
@@ -69,6 +72,8 @@ class DaskHub(pulumi.ComponentResource):
         releases = HubReleases(name)
         on_cluster = pulumi.ResourceOptions(parent=self, provider=cluster.provider)
 
+        # Prometheus's token for /hub/metrics; the Monitoring that scrapes the hub mounts it.
+        self.metrics_token = self._token(name, "metrics-token") if args.metrics_scraper else None
         secrets = HubSecrets(
             proxy_token=self._token(name, "proxy-token"),
             cookie_secret=self._token(name, "cookie-secret"),
@@ -76,6 +81,7 @@ class DaskHub(pulumi.ComponentResource):
             gateway_token=self._token(name, "gateway-token"),
             health_check_token=self._token(name, "health-check-token"),
             client_secret=pulumi.Output.secret(args.client_secret),
+            metrics_token=self.metrics_token or "",
         )
         scratch = None
         annotations: dict = {}
@@ -106,6 +112,7 @@ class DaskHub(pulumi.ComponentResource):
             proxy_service=public.service_values,
             binder=args.binder,
             https_routes=args.https_routes,
+            metrics_scraper=args.metrics_scraper,
         )
         depends = pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[account])
         self.jupyterhub = self._release(

@@ -134,6 +134,7 @@ def gateway_values(
             **core,
         },
         "controller": core,
-        # Reached through the hub's proxy at /services/dask-gateway, never directly.
-        "traefik": {"service": {"type": "ClusterIP"}, **core},
+        # Reached through the hub's proxy at /services/dask-gateway, never directly. Traefik 3.3.5's own
+        # Prometheus metrics, on its internal `traefik` entry point (:9000), for the cluster's Prometheus.
+        "traefik": {"service": {"type": "ClusterIP"}, "additionalArguments": ["--metrics.prometheus=true"], **core},
     }

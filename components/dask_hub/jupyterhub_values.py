@@ -16,6 +16,9 @@ from .healthcheck import health_check_role
 from .hub_page import hub_page_values, refusal_message
 from .https_routes import traefik_routes
 from .images import image_option
+from .metrics import HUB_VALUES as METRICS_HUB_VALUES
+from .metrics import ROLE as METRICS_ROLE
+from .metrics import MetricsScraper, metrics_ingress, metrics_service
 from .network_policies import (ANONYMOUS_PORTS, HUB_API_PORT, TRAEFIK_PORT, gateway_api_selector, public_addresses,
                                traefik_selector)
 from .runtime import runtime_values, with_memory_shm
@@ -49,6 +52,8 @@ class HubSecrets:
     gateway_token: pulumi.Input[str]
     health_check_token: pulumi.Input[str]
     client_secret: pulumi.Input[str]
+    # Prometheus's, for /hub/metrics (metrics.py)
+    metrics_token: pulumi.Input[str] = ""
 
 
 def profile_list(
@@ -137,9 +142,11 @@ def jupyterhub_values(
     proxy_service: dict,
     binder: BinderService | None = None,
     https_routes: dict[str, str] | None = None,
+    metrics_scraper: MetricsScraper | None = None,
 ) -> dict:
     """`binder`: set when the hub has a binder; users may launch the images it builds.
-    `https_routes`: further domains (to in-cluster URLs) the hub's HTTPS entry serves (https_routes.py)."""
+    `https_routes`: further domains (to in-cluster URLs) the hub's HTTPS entry serves (https_routes.py).
+    `metrics_scraper`: the Prometheus that reads /hub/metrics with `secrets.metrics_token` (metrics.py)."""
     github = hub.auth.github
     health_role = health_check_role(HEALTH_CHECK_SERVICE, user=HEALTH_CHECK_USER)
     page_files, page_settings = hub_page_values(hub.page, github.allowed_teams)
@@ -183,6 +190,7 @@ def jupyterhub_values(
             **({"traefik": {"extraDynamicConfig": traefik_routes(https_routes)}} if https_routes else {}),
         },
         "hub": {
+            **METRICS_HUB_VALUES,
             "cookieSecret": secrets.cookie_secret,
             # The gateway's API server checks users' tokens against the hub API, which
             # the chart's policy opens only to pods labelled for it; the gateway chart
@@ -190,7 +198,7 @@ def jupyterhub_values(
             "networkPolicy": {"ingress": [{
                 "from": [{"podSelector": gateway_api_selector(releases)}],
                 "ports": [{"port": HUB_API_PORT, "protocol": "TCP"}],
-            }]},
+            }, *([metrics_ingress(metrics_scraper)] if metrics_scraper else [])]},
             "extraFiles": page_files,
             "config": {
                 "JupyterHub": {"authenticator_class": "github", **page_settings},
@@ -216,6 +224,7 @@ def jupyterhub_values(
                 },
                 HEALTH_CHECK_SERVICE: {"apiToken": secrets.health_check_token},
                 **({binder.name: binder.hub_service} if binder else {}),
+                **(metrics_service(secrets.metrics_token) if metrics_scraper else {}),
             },
             # Users may reach the gateway (and binder, unless only its builders may); JupyterHub's default user role is `self` alone.
             "loadRoles": {
@@ -223,6 +232,7 @@ def jupyterhub_values(
                 **binder_builders_role(binder),
                 **({GATEWAY_REAPER_ROLE["name"]: GATEWAY_REAPER_ROLE} if binder and binder.anonymous else {}),
                 health_role["name"]: health_role,
+                **({METRICS_ROLE["name"]: METRICS_ROLE} if metrics_scraper else {}),
                 **group_roles(hub),
                 **sharing_role(hub),
             },

@@ -13,6 +13,7 @@ from components.labels import PART_OF
 from .args import MonitoringConfig
 from .grafana import Grafana, GrafanaArgs, GrafanaEntry
 from .prometheus_values import RELEASE, SERVER_PORT, SERVER_SELECTOR, prometheus_values, server_url
+from .scrape import TOKENS_SECRET
 
 PROMETHEUS = Chart("prometheus", "29.27.0", "https://prometheus-community.github.io/helm-charts")
 NAMESPACE = "monitoring"
@@ -22,6 +23,8 @@ NAMESPACE = "monitoring"
 class MonitoringArgs:
     config: MonitoringConfig
     cluster: Cluster
+    # Prometheus's token for each hub's /hub/metrics (DaskHub.metrics_token), by the hub's namespace.
+    hub_metrics_tokens: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     # With config.grafana: its dashboards (dashboards.compile_dashboards), its OAuth secret, and the HTTPS
     # entry of the hub that serves its domain.
     dashboards: dict[str, dict] = field(default_factory=dict)
@@ -37,11 +40,16 @@ class Monitoring(pulumi.ComponentResource):
                                           opts=on_cluster)
         # Through the Namespace's output, so everything in it waits for it.
         in_namespace = namespace.metadata.name
+        tokens = k8s.core.v1.Secret(
+            f"{name}-hub-metrics-tokens", metadata={"name": TOKENS_SECRET, "namespace": in_namespace, "labels": PART_OF},
+            string_data={hub: pulumi.Output.secret(token) for hub, token in args.hub_metrics_tokens.items()},
+            opts=on_cluster)
         self.prometheus = k8s.helm.v3.Release(
             f"{name}-prometheus", name=RELEASE, namespace=in_namespace, chart=PROMETHEUS.name,
             version=PROMETHEUS.version, repository_opts={"repo": PROMETHEUS.repository},
-            values=prometheus_values(node_selector=hub_selector("core")), timeout=600, cleanup_on_fail=True,
-            opts=on_cluster,
+            values=prometheus_values(node_selector=hub_selector("core"), hubs=list(args.hub_metrics_tokens)),
+            timeout=600, cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[tokens])),
         )
         self.grafana = None
         if args.config.grafana:

@@ -5,6 +5,7 @@ Alertmanager and the pushgateway are off: nothing pushes, and alerts are not del
 """
 
 from .alerts import alert_rules
+from .scrape import TOKENS_PATH, TOKENS_SECRET, scrape_configs
 
 RELEASE = "prometheus"
 SERVER_SERVICE = "prometheus-server"
@@ -25,11 +26,15 @@ def server_url(namespace: str) -> str:
     return f"http://{SERVER_SERVICE}.{namespace}.svc.cluster.local:{SERVICE_PORT}"
 
 
-def prometheus_values(*, node_selector: dict) -> dict:
+def prometheus_values(*, node_selector: dict, hubs: list[str]) -> dict:
+    """`hubs`: the namespaces of the hubs whose /hub/metrics it scrapes, each token in TOKENS_SECRET (scrape.py)."""
     return {
         "server": {"nodeSelector": node_selector, "resources": SERVER_RESOURCES,
-                   "persistentVolume": {"size": f"{VOLUME_GB}Gi"}},
+                   "persistentVolume": {"size": f"{VOLUME_GB}Gi"},
+                   "extraSecretMounts": [{"name": TOKENS_SECRET, "secretName": TOKENS_SECRET,
+                                          "mountPath": TOKENS_PATH, "readOnly": True}]},
         "serverFiles": {"alerting_rules.yml": alert_rules()},
+        "scrapeConfigs": scrape_configs(hubs),
         "kube-state-metrics": {"nodeSelector": node_selector},
         "alertmanager": {"enabled": False},
         "prometheus-pushgateway": {"enabled": False},

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from components.dask_hub import metrics
 from tests.charts import skip_unless_ci
 
 REPO = Path(__file__).resolve().parents[2]
@@ -131,6 +132,7 @@ def hub(chp, tmp_path_factory):
         "healthcheck-any": secrets.token_hex(16),  # unfiltered role
         "healthcheck-noscope": secrets.token_hex(16),  # lacks servers, tokens
         "dask-gateway": secrets.token_hex(16),
+        metrics.SERVICE: secrets.token_hex(16),  # Prometheus's, with the hubs' own metrics role
     }
     roles = [
         healthcheck.health_check_role("healthcheck", user=TEST_USER),
@@ -140,6 +142,7 @@ def hub(chp, tmp_path_factory):
             "scopes": [s for s in healthcheck.REQUIRED_SCOPES if s not in ("servers", "tokens")],
             "services": ["healthcheck-noscope"],
         },
+        metrics.ROLE,
         # like daskhub: users may use the dask-gateway service
         {"name": "user", "scopes": ["self", "access:services!service=dask-gateway"]},
     ]
@@ -178,6 +181,7 @@ c.Spawner.http_timeout = 15
 c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}
 c.JupyterHub.services = json.loads({json.dumps(services)!r})
 c.JupyterHub.load_roles = json.loads({json.dumps(roles)!r})
+c.JupyterHub.authenticate_prometheus = {metrics.HUB_VALUES["authenticatePrometheus"]!r}
 BROKEN = json.loads({json.dumps(BROKEN_USERS)!r})
 
 def pre_spawn_hook(spawner):

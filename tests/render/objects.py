@@ -8,6 +8,8 @@ from, so that a failure names the two releases or resources that disagree.
 import re
 from dataclasses import dataclass
 
+from infra.plan.mocks import SECRET
+
 from .helm import Rendered
 
 # Kinds that live outside namespaces; everything else lands in a namespace.
@@ -65,6 +67,10 @@ def plain_manifest(resource: dict) -> dict | None:
     if not resource["custom"] or parsed is None:
         return None
     fields = {k: v for k, v in resource["inputs"].items() if k not in ("apiVersion", "kind")}
+    if parsed[1] == "Secret":
+        # pulumi_kubernetes wraps a Secret's data and stringData whole in Output.secret (core/v1/Secret.py), so
+        # the plan shows neither its keys nor its values: an object of unknown keys is what the cluster gets.
+        fields = {k: {} if k in ("data", "stringData") and v == SECRET else v for k, v in fields.items()}
     return {"apiVersion": parsed[0], "kind": parsed[1], **fields}
 
 
