@@ -231,6 +231,26 @@ def mount_target(ctx, name, i, mocked):
     return {"id": made["MountTargetId"]}
 
 
+# "EFS file system policies have a 20,000 character limit"
+# (https://docs.aws.amazon.com/efs/latest/ug/security_iam_resource-based-policy-examples.html).
+EFS_POLICY_MAX_CHARACTERS = 20_000
+
+
+def file_system_policy(ctx, name, i, mocked):
+    # moto stores whatever text it is given; AWS answers InvalidPolicyException to these two.
+    document = i["policy"]
+    if len(document) > EFS_POLICY_MAX_CHARACTERS:
+        raise LayerRule("InvalidPolicyException", f"policy of {len(document)} characters; EFS takes at most "
+                                                  f"{EFS_POLICY_MAX_CHARACTERS}")
+    try:
+        json.loads(document)
+    except json.JSONDecodeError as error:
+        raise LayerRule("InvalidPolicyException", f"policy is not JSON: {error}") from None
+    ctx("efs").put_file_system_policy(FileSystemId=i["fileSystemId"], Policy=document,
+                                      BypassPolicyLockoutSafetyCheck=bool(i.get("bypassPolicyLockoutSafetyCheck")))
+    return {"id": i["fileSystemId"]}
+
+
 def bucket(ctx, name, i, mocked):
     bucket_name = mocked["bucket"]
     config = {} if ctx.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": ctx.region}}
@@ -322,6 +342,7 @@ HANDLERS: dict[str, Callable] = {
     "aws:eks/nodeGroup:NodeGroup": node_group,
     "aws:efs/fileSystem:FileSystem": file_system,
     "aws:efs/mountTarget:MountTarget": mount_target,
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": file_system_policy,
     "aws:s3/bucket:Bucket": bucket,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": public_access_block,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": bucket_encryption,
