@@ -49,14 +49,16 @@ def declare_hubs(
         public = hub.binder.limits if hub.binder.mode == "public" else None
         home = None if public else make_home(name, hub, namespace.metadata.name, stopped)
         binder = None
+        # A public binder's servers, Dask pods and builds: on its own pools (StackConfig.binder_pools).
+        server_pool, build_pool = config.binder_pools(hub) if public else (None, None)
         if hub.binder.enabled:
-            build_pool = public.build_pool if public else None
             binder = BinderHub(
                 name, BinderHubArgs(namespace=namespace.metadata.name, cluster=cluster, domain=hub.domain,
                                     refresher_image=hub.image.ref, public=public,
                                     page=BinderPage(title=hub.page.title, subtitle=hub.page.subtitle,
                                                     help_url=hub.page.help_url) if public else None,
                                     build_selector=cluster.node_selector(build_pool) if build_pool else None,
+                                    server_selector=cluster.node_selector(server_pool) if server_pool else None,
                                     builders=hub.binder.builders),
                 opts=cloud_opts,
             ).service
@@ -70,7 +72,9 @@ def declare_hubs(
                 namespace=namespace.metadata.name,
                 cluster=cluster,
                 home_values=home.singleuser_values if home else {},
-                worker_room=room(config.provider, worker_pool.machine_type),
+                # A public binder's Dask workers fit its own pool's nodes.
+                worker_room=room(config.provider, (config.cluster.node_pools[server_pool] if server_pool
+                                                   else worker_pool).machine_type),
                 client_secret=hub.auth.github.client_secret.get_secret_value() if hub.auth.github.client_secret else "",
                 pool_names=list(config.cluster.node_pools),
                 binder=binder,

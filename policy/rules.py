@@ -230,10 +230,16 @@ def eks_node_group_launch_template(props: Props, _: Options) -> list[str]:
 PURPOSE_LABELS: dict[str, dict[str, str]] = {
     "user": {"hub.jupyter.org/node-purpose": "user"},
     "worker": {"k8s.dask.org/node-purpose": "worker"},
+    # A public binder's pools: anonymous code, kept off every other hub's nodes and they off its.
+    "binder": {"pangeo-hubs/node-purpose": "binder"},
+    "build": {"pangeo-hubs/node-purpose": "build"},
 }
 PURPOSE_TAINTS: dict[str, list[dict[str, str]]] = {
     "user": [{"key": "hub.jupyter.org/dedicated", "value": "user", "effect": "NoSchedule"}],
     "worker": [{"key": "k8s.dask.org/dedicated", "value": "worker", "effect": "NoSchedule"}],
+    "binder": [{"key": "pangeo-hubs/dedicated", "value": "binder", "effect": "NoSchedule"}],
+    # Build pods tolerate only the user taint (binderhub build.py), so that is a build pool's.
+    "build": [{"key": "hub.jupyter.org/dedicated", "value": "user", "effect": "NoSchedule"}],
 }
 NODE_POOLS = ("gcp:container/nodePool:NodePool", "aws:eks/nodeGroup:NodeGroup")
 
@@ -295,7 +301,7 @@ RULES: tuple[Rule, ...] = (
          AWS_LAUNCH_TEMPLATE, imdsv2_hop_limit_1),
     Rule("eks-node-group-launch-template", "EKS node groups use a launch template.",
          EKS_NODE_GROUP, eks_node_group_launch_template),
-    Rule("node-pool-purpose-taints", "A node pool labelled for user or worker pods carries that purpose's taint.",
+    Rule("node-pool-purpose-taints", "A node pool labelled for user, worker, binder or build pods carries that purpose's taint.",
          NODE_POOLS, purpose_taints),
     Rule("helm-chart-pinned", "Helm charts are pinned to one exact version.", HELM_RELEASES, helm_chart_pinned),
 )

@@ -18,8 +18,11 @@ class PublicBinder(Base):
     dask_max_workers: Int = Field(
         4, ge=0, le=100, description="Workers one Dask cluster may have (dask-gateway cluster_max_workers); "
         "a cluster is also stopped at cull_max_age_hours and as soon as its user has no running server.")
+    server_pool: Key | None = Field(
+        None, description="The node pool of purpose binder its servers and Dask pods run on; unset: the stack's only one."
+    )
     build_pool: Key | None = Field(
-        None, description="A user node pool kept for builds (no profile uses it); unset: builds share the user nodes."
+        None, description="The node pool of purpose build its image builds run on; unset: the stack's only one."
     )
     ban_networks: dict[IPvAnyNetwork, str] = Field(
         default_factory=dict, description="CIDR -> reason: BinderHub refuses launch and build requests from these."

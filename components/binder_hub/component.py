@@ -13,8 +13,8 @@ from components.labels import REPLACE_UNREADY, labels
 from . import push_credentials as push
 from .args import PublicBinder
 from .charts import BINDERHUB_SERVICE, RELEASE, SERVICE_NAME
-from .values import (PAGE_CONFIGMAP, PAGE_TEMPLATE, BinderPage, binderhub_values, hub_service, launchable_images,
-                     public_hub_service, public_hub_values)
+from .values import (PAGE_CONFIGMAP, PAGE_TEMPLATE, BinderPage, anonymous_placement, binderhub_values, hub_service,
+                     launchable_images, public_hub_service, public_hub_values)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +29,8 @@ class BinderHubArgs:
     # A public binder's name and help link, on its launch page.
     page: BinderPage | None = None
     build_selector: dict[str, str] | None = None
+    # A public binder's: the nodes its servers and Dask pods run on.
+    server_selector: dict[str, str] | None = None
     # Groups of the hub whose members may build (and launch); empty: every user.
     builders: list[str] = field(default_factory=list)
 
@@ -48,6 +50,8 @@ class BinderService:
     anonymous: bool = False
     # A public binder's limits (its Dask clusters' too); None otherwise.
     limits: PublicBinder | None = None
+    # A public binder's: where its Dask pods run (nodeSelector, tolerations), beside its servers.
+    dask_placement: dict | None = None
 
 
 class BinderHub(pulumi.ComponentResource):
@@ -91,10 +95,12 @@ class BinderHub(pulumi.ComponentResource):
             hub_service=(public_hub_service(api_token=api_token) if public
                          else hub_service(domain=args.domain, api_token=api_token)),
             image_pattern=image_pattern,
-            hub_values=public_hub_values(limits=public, image_pattern=image_pattern) if public else {},
+            hub_values=public_hub_values(limits=public, image_pattern=image_pattern,
+                                         server_selector=args.server_selector) if public else {},
             builders=tuple(args.builders),
             anonymous=public is not None,
             limits=public,
+            dask_placement=anonymous_placement(args.server_selector) if public else None,
         )
         self.register_outputs({"image_prefix": self.image_prefix})
 

@@ -99,6 +99,7 @@ def binderhub_values(*, domain: str, api_token, image_prefix, push_secret: str, 
     the chart's own extraConfig entry of that name points builds at the chart's
     Secret (made from static `buildPodsRegistryCredentials`), so it is replaced.
     """
+    # A public binder's builds run on its build pool (infra/config/stack.py insists on one).
     build_nodes = build_selector or hub_selector("user")
     binderhub = {"use_registry": True, "image_prefix": image_prefix}
     if public is None:
@@ -163,7 +164,13 @@ def public_hub_service(*, api_token) -> dict:
     return {"apiToken": api_token, "display": False}
 
 
-def public_hub_values(*, limits: PublicBinder, image_pattern) -> dict:
+def anonymous_placement(server_selector: dict[str, str]) -> dict:
+    """Where a public binder's servers and Dask pods run: its pool of purpose binder, whose taint
+    (node_roles.py) only they tolerate."""
+    return {"nodeSelector": dict(server_selector), "tolerations": tolerations("binder")}
+
+
+def public_hub_values(*, limits: PublicBinder, image_pattern, server_selector: dict[str, str]) -> dict:
     """What makes a hub a public binder's, merged over its usual values (jupyterhub_values).
 
     Nobody logs in (the null authenticator): BinderHub creates a user per launch
@@ -182,6 +189,8 @@ def public_hub_values(*, limits: PublicBinder, image_pattern) -> dict:
             "extraConfig": {"binder-spawner": "\n".join(p.read_text() for p in SPAWNER_SOURCES)},
         },
         "singleuser": {
+            "nodeSelector": anonymous_placement(server_selector)["nodeSelector"],
+            "extraTolerations": anonymous_placement(server_selector)["tolerations"],
             "storage": {"type": "none"},
             "cpu": {"limit": limits.cpu, "guarantee": limits.cpu / 2},
             "memory": {"limit": f"{limits.memory_gb:g}G", "guarantee": f"{limits.memory_gb / 2:g}G"},

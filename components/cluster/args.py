@@ -64,9 +64,10 @@ Cloud = Annotated[Union[GcpCloud, AwsCloud], Field(discriminator="provider")]
 class NodePool(Base):
     """One autoscaling group of identical nodes with one purpose."""
 
-    purpose: Literal["core", "user", "worker"] = Field(
+    purpose: Literal["core", "user", "worker", "binder", "build"] = Field(
         description="core runs the hub and proxy; user runs notebook servers and dask "
-        "schedulers; worker runs dask workers. Sets the node labels and taints."
+        "schedulers; worker runs dask workers; binder runs a public binder's servers and Dask pods, "
+        "build its image builds, apart from every other hub's pods. Sets the node labels and taints."
     )
     machine_type: str = Field(description="GCE machine type or EC2 instance type.")
     fallback_machine_types: list[str] = Field(

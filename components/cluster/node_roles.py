@@ -7,18 +7,33 @@ for, so the charts' own scheduling rules work unchanged on either cloud.
 import hashlib
 from typing import Literal
 
-Purpose = Literal["core", "user", "worker"]
+Purpose = Literal["core", "user", "worker", "binder", "build"]
+# Anonymous code (a public binder's servers, Dask pods and image builds) runs only on
+# pools of these purposes, apart from every logged-in hub's nodes.
+ANONYMOUS_PURPOSES = ("binder", "build")
 
 _LABELS: dict[str, dict[str, str]] = {
     "core": {"hub.jupyter.org/node-purpose": "core", "k8s.dask.org/node-purpose": "core"},
     "user": {"hub.jupyter.org/node-purpose": "user", "k8s.dask.org/node-purpose": "scheduler"},
     "worker": {"k8s.dask.org/node-purpose": "worker"},
+    # z2jh's user pods (matchNodePurpose: require) need the user label; the binder taint keeps
+    # every other hub's pods off, and only a public binder's servers and Dask pods tolerate it.
+    "binder": {"hub.jupyter.org/node-purpose": "user", "pangeo-hubs/node-purpose": "binder"},
+    # No user label, so no server's required affinity matches these nodes.
+    "build": {"pangeo-hubs/node-purpose": "build"},
 }
 
 _TAINTS: dict[str, list[dict[str, str]]] = {
     "core": [],
     "user": [{"key": "hub.jupyter.org/dedicated", "value": "user", "effect": "NoSchedule"}],
     "worker": [{"key": "k8s.dask.org/dedicated", "value": "worker", "effect": "NoSchedule"}],
+    # The user taint too, as every node labelled for user pods has (policy/rules.py), so that
+    # a pod must tolerate both; only a public binder's servers and Dask pods do.
+    "binder": [{"key": "hub.jupyter.org/dedicated", "value": "user", "effect": "NoSchedule"},
+               {"key": "pangeo-hubs/dedicated", "value": "binder", "effect": "NoSchedule"}],
+    # Build pods tolerate this taint and no other (binderhub build.py, KubernetesBuildExecutor.submit),
+    # so a build pool carries the user taint; its label, not its taint, keeps servers and schedulers off.
+    "build": [{"key": "hub.jupyter.org/dedicated", "value": "user", "effect": "NoSchedule"}],
 }
 
 

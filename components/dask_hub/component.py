@@ -124,7 +124,8 @@ class DaskHub(pulumi.ComponentResource):
             gateway_values(hub, api_token=secrets.gateway_token, service_account=USER_SERVICE_ACCOUNT,
                            worker_room=args.worker_room, scratch_url=scratch.url if scratch else None,
                            binder_pattern=args.binder.image_pattern if args.binder else None,
-                           reaping=_reaping(args.binder)),
+                           reaping=_reaping(args.binder),
+                           placement=args.binder.dask_placement if args.binder else None),
             pulumi.ResourceOptions.merge(depends, pulumi.ResourceOptions(depends_on=crds)), skip_crds=bool(crds),
         )
         # The gateway chart ships no policy for the dask pods it starts.

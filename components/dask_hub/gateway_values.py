@@ -91,21 +91,22 @@ def cluster_options_config(hub: DaskHubConfig, worker_room: Allocatable, binder_
     )
 
 
-def _pod_config(role: str, service_account: str, tolerate: str) -> dict:
+def _pod_config(role: str, service_account: str, tolerate: str, placement: dict | None) -> dict:
     return {
         "serviceAccountName": service_account,
-        "nodeSelector": dask_selector(role),
-        "tolerations": tolerations(tolerate),
+        **(placement or {"nodeSelector": dask_selector(role), "tolerations": tolerations(tolerate)}),
     }
 
 
 def gateway_values(
     hub: DaskHubConfig, *, api_token, service_account: str, worker_room: Allocatable, scratch_url=None,
     binder_pattern: pulumi.Input[str] | None = None, reaping: ClusterReaping | None = None,
+    placement: dict | None = None,
 ) -> dict:
     """`scratch_url`: the hub's scratch bucket, if it has one; placed on the gateway pod for the options handler.
     `binder_pattern`: the images the hub's binder builds, when it has one.
-    `reaping`: a public binder's bound on workers and cluster age (gateway_limits.py)."""
+    `reaping`: a public binder's bound on workers and cluster age (gateway_limits.py).
+    `placement`: a public binder's nodes (nodeSelector, tolerations) for schedulers and workers alike."""
     options = (cluster_options_config(hub, worker_room) if binder_pattern is None else
                pulumi.Output.from_input(binder_pattern).apply(lambda p: cluster_options_config(hub, worker_room, p)))
     core = {"nodeSelector": hub_selector("core")}
@@ -119,8 +120,8 @@ def gateway_values(
                 "jupyterhub": {"apiToken": api_token, "apiUrl": HUB_API, "jupyterhubServiceName": GATEWAY_SERVICE_NAME},
             },
             "backend": {
-                "scheduler": {"extraPodConfig": _pod_config("scheduler", service_account, "user")},
-                "worker": {"extraPodConfig": _pod_config("worker", service_account, "worker")},
+                "scheduler": {"extraPodConfig": _pod_config("scheduler", service_account, "user", placement)},
+                "worker": {"extraPodConfig": _pod_config("worker", service_account, "worker", placement)},
             },
             "extraConfig": {
                 "cluster-options": options,

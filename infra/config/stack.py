@@ -17,6 +17,9 @@ from .ci import StackCi
 from .hubs import HOME_TIERS, HubConfig
 from .migration import legacy_stage, transition_problems
 
+# The most nodes a pool that runs anonymous code (a public binder's) may grow to: a bound on what
+# abuse can cost (docs/binder.md), well above what the shipped binders' quotas fill.
+ANONYMOUS_MAX_NODES = 20
 # Hub names feed cloud names with tight limits (GCP service account ids: 30 characters).
 HubKey = Annotated[str, name_rule(20)]
 
@@ -174,22 +177,43 @@ class StackConfig(Base):
                                      f"must be {minimum} to {maximum} for {hub.home.tier}, got {hub.home.capacity_gb}"))
             problems += self._profile_problems(path, hub)
             problems += transition_problems(path, hub.migration, hub.home.tier)
-            problems += self._build_pool_problems(path, hub)
+            problems += self._binder_pool_problems(path, hub)
         return problems
 
-    def _build_pool_problems(self, path: str, hub: HubConfig) -> list[tuple[str, str]]:
-        """A public binder's build pool: a user pool (build pods tolerate only the user
-        taint, binderhub build.py) that no hub's profile uses, so builds run apart."""
-        pool_key = hub.binder.public.build_pool if hub.binder.public else None
-        if pool_key is None:
+    def binder_pools(self, hub: HubConfig) -> tuple[str | None, str | None]:
+        """A public binder's (server pool, build pool): as set, else the stack's only pool of that
+        purpose; None where neither gives one (_binder_pool_problems says so)."""
+        limits = hub.binder.limits
+        return tuple(key if key is not None else (found[0] if len(found := self._pools_of(purpose)) == 1 else None)
+                     for key, purpose in ((limits.server_pool, "binder"), (limits.build_pool, "build")))
+
+    def _pools_of(self, purpose: str) -> list[str]:
+        return sorted(k for k, p in self.cluster.node_pools.items() if p.purpose == purpose and not p.draining)
+
+    def _binder_pool_problems(self, path: str, hub: HubConfig) -> list[tuple[str, str]]:
+        """A public binder runs anonymous code: its servers and Dask pods on a pool of purpose
+        binder, its builds on one of purpose build (node_roles.py taints both apart), each with at
+        most ANONYMOUS_MAX_NODES nodes. Nothing of it runs on another hub's nodes, set or not."""
+        if hub.binder.mode != "public":
             return []
-        where = f"{path}.binder.public.build_pool"
-        pool = self.cluster.node_pools.get(pool_key)
-        if pool is None or pool.purpose != "user":
-            return [(where, f"must be a node pool of purpose user, got {pool_key!r}")]
-        users = sorted(f"{name}.{key}" for name, other in self.hubs.items()
-                       for key, profile in other.profiles.items() if profile.node_pool == pool_key)
-        return [(where, f"{pool_key!r} also runs servers (profiles {', '.join(users)})")] if users else []
+        problems = []
+        limits = hub.binder.limits
+        for (key, purpose), found in zip(((limits.server_pool, "binder"), (limits.build_pool, "build")),
+                                         self.binder_pools(hub)):
+            where = f"{path}.binder.public.{'server' if purpose == 'binder' else 'build'}_pool"
+            pool = self.cluster.node_pools.get(found) if found else None
+            if key is not None and (pool is None or pool.purpose != purpose):
+                problems.append((where, f"must be a node pool of purpose {purpose}, got {key!r}"))
+            elif found is None:
+                many = self._pools_of(purpose)
+                problems.append((where, f"is required: the stack has {len(many)} pools of purpose {purpose} "
+                                 f"({', '.join(many)}); name one" if many else
+                                 f"a public binder needs a node pool of purpose {purpose} (cluster.node_pools), "
+                                 "so that its anonymous code never runs on another hub's nodes"))
+            elif pool.max_nodes > ANONYMOUS_MAX_NODES:
+                problems.append((f"cluster.node_pools.{found}.max_nodes", f"at most {ANONYMOUS_MAX_NODES} on a "
+                                 f"pool of purpose {purpose} (it runs anonymous code), got {pool.max_nodes}"))
+        return problems
 
     def _profile_problems(self, path: str, hub: HubConfig) -> list[tuple[str, str]]:
         problems = []

@@ -35,6 +35,9 @@ EKS_GROUP = {
     "launchTemplate": {"id": "lt-0123", "version": "1"},
 }
 
+BINDER_GROUP = {**EKS_GROUP, "nodeGroupName": "binder", "labels": node_roles.node_labels("binder"),
+                "taints": [{**t, "effect": "NO_SCHEDULE"} for t in node_roles.node_taints("binder")]}
+
 
 def _with(props: dict, path: str, value) -> dict:
     """A deep copy of props with the dotted path set (value `...` deletes it)."""
@@ -115,6 +118,9 @@ CASES = [
     ("node-pool-purpose-taints", "aws:eks/nodeGroup:NodeGroup", EKS_GROUP, KEPT,
      _with(EKS_GROUP, "taints", [{"key": "k8s.dask.org/dedicated", "value": "worker", "effect": "PREFER_NO_SCHEDULE"}]),
      KEPT, "k8s.dask.org/dedicated=worker"),
+    # A binder pool with only the user taint would take a logged-in hub's servers beside anonymous code.
+    ("node-pool-purpose-taints", "aws:eks/nodeGroup:NodeGroup", BINDER_GROUP, KEPT,
+     _with(BINDER_GROUP, "taints", BINDER_GROUP["taints"][:1]), KEPT, "pangeo-hubs/dedicated=binder"),
     ("helm-chart-pinned", "kubernetes:helm.sh/v3:Release", {"chart": "jupyterhub", "version": "4.4.0"}, KEPT,
      {"chart": "jupyterhub"}, KEPT, "no version"),
     ("helm-chart-pinned", "kubernetes:helm.sh/v3:Release",
@@ -163,7 +169,7 @@ def test_s3_bucket_without_public_access_block():
     assert urn == "urn:b" and "BucketPublicAccessBlock" in message
 
 
-@pytest.mark.parametrize("purpose", ["core", "user", "worker"])
+@pytest.mark.parametrize("purpose", ["core", "user", "worker", "binder", "build"])
 def test_taint_scheme_matches_node_roles(purpose):
     """rules.py restates components/cluster/node_roles.py's scheme; they must agree."""
     labels, taints = node_roles.node_labels(purpose), node_roles.node_taints(purpose)

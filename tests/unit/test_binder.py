@@ -163,17 +163,78 @@ def test_binder_shapes_that_do_not_fit_the_mode_are_refused(edit, message):
 
 
 
-def test_a_build_pool_must_be_a_user_pool_no_profile_uses():
+def test_a_public_binders_pools_must_be_its_own_purposes():
     values = read_stack_file(REPO / "Pulumi.gcp.yaml")
     with pytest.raises(ConfigError, match=re.escape(
-            "hubs.binder.binder.public.build_pool: 'user-n2-highmem-4' also runs servers (profiles binder.small")):
+            "hubs.binder.binder.public.build_pool: must be a node pool of purpose build, got 'user-n2-highmem-4'")):
         parse_stack_config(set_key(values, 'hubs.binder.binder.public.build_pool="user-n2-highmem-4"'))
-    with pytest.raises(ConfigError, match="must be a node pool of purpose user, got 'core'"):
-        parse_stack_config(set_key(values, 'hubs.binder.binder.public.build_pool="core"'))
+    with pytest.raises(ConfigError, match=re.escape(
+            "hubs.binder.binder.public.server_pool: must be a node pool of purpose binder, got 'binder-build'")):
+        parse_stack_config(set_key(values, 'hubs.binder.binder.public.server_pool="binder-build"'))
+    assert parse_stack_config(values).binder_pools(parse_stack_config(values).hubs["binder"]) == ("binder", "binder-build")
+
+
+def test_a_public_binder_without_pools_of_its_own_is_refused_not_put_on_other_hubs_nodes():
+    values = read_stack_file(REPO / "Pulumi.gcp.yaml")
+    pools = values["pangeo-hubs:cluster"]["node_pools"]
+    values = {**values, "pangeo-hubs:cluster": {**values["pangeo-hubs:cluster"], "node_pools": {
+        k: v for k, v in pools.items() if v["purpose"] not in ("binder", "build")}}}
+    with pytest.raises(ConfigError) as error:
+        parse_stack_config(values)
+    assert error.value.problems == [
+        f"pangeo-hubs:hubs.binder.binder.public.{key}_pool: a public binder needs a node pool of purpose {purpose} "
+        "(cluster.node_pools), so that its anonymous code never runs on another hub's nodes"
+        for key, purpose in (("server", "binder"), ("build", "build"))]
+
+
+def test_two_pools_of_a_binder_purpose_must_be_chosen_between_and_stay_small():
+    values = set_key(read_stack_file(REPO / "Pulumi.gcp.yaml"), "cluster.node_pools.binder-2="
+                     '{"purpose": "binder", "machine_type": "n2-highmem-4", "min_nodes": 0, "max_nodes": 2}')
+    with pytest.raises(ConfigError, match=re.escape("hubs.binder.binder.public.server_pool: is required: the stack "
+                                                    "has 2 pools of purpose binder (binder, binder-2); name one")):
+        parse_stack_config(values)
+    parse_stack_config(set_key(values, 'hubs.binder.binder.public.server_pool="binder-2"'))
+    with pytest.raises(ConfigError, match=re.escape("cluster.node_pools.binder-build.max_nodes: at most 20 on a pool "
+                                                    "of purpose build (it runs anonymous code), got 21")):
+        parse_stack_config(set_key(read_stack_file(REPO / "Pulumi.gcp.yaml"),
+                                   "cluster.node_pools.binder-build.max_nodes=21"))
+
+
+def test_no_profile_may_put_a_logged_in_users_server_on_a_binders_pool():
+    with pytest.raises(ConfigError, match=re.escape("hubs.prod.profiles.small.node_pool: must name a user node pool")):
+        parse_stack_config(set_key(read_stack_file(REPO / "Pulumi.gcp.yaml"), 'hubs.prod.profiles.small.node_pool="binder"'))
+
+
+def taint_problems(taints: list[dict]) -> list[str]:
+    """Kubernetes' taint syntax, which GKE's node_config.taints and EKS's node group taints take as is: a
+    key is a qualified name (an optional DNS-subdomain prefix and '/', then at most 63 of [-A-Za-z0-9_.],
+    alphanumeric at both ends), a value a label value, the same or empty (k8s.io/apimachinery
+    validation.IsQualifiedName, IsValidLabelValue). EKS: key and value up to 63 characters, at most 50
+    taints per node group (https://docs.aws.amazon.com/eks/latest/userguide/node-taints-managed-node-groups.html)."""
+    name = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+    subdomain = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+    problems = [f"{len(taints)} taints, more than EKS's 50"] if len(taints) > 50 else []
+    for taint in taints:
+        prefix, _, key = taint["key"].rpartition("/")
+        if not name.match(key) or (prefix and (len(prefix) > 253 or not subdomain.match(prefix))):
+            problems.append(f"key {taint['key']!r}")
+        if taint["value"] and not name.match(taint["value"]):
+            problems.append(f"value {taint['value']!r}")
+    return problems
+
+
+def test_every_purposes_taints_are_ones_gke_and_eks_accept():
+    from components.cluster.node_roles import node_taints
+
+    for purpose in ("core", "user", "worker", "binder", "build"):
+        assert taint_problems(node_taints(purpose, draining=True)) == []
+    assert taint_problems([{"key": "pangeo/hubs/dedicated", "value": "binder"}, {"key": "Pangeo_Hubs/x", "value": ""},
+                           {"key": "pangeo-hubs/dedicated", "value": "b" * 64}] + [{"key": "k", "value": ""}] * 48) == [
+        "51 taints, more than EKS's 50", "key 'pangeo/hubs/dedicated'", "key 'Pangeo_Hubs/x'", f"value {'b' * 64!r}"]
 
 
 def test_public_builds_and_their_docker_run_on_the_build_pool():
-    pool = {"cloud.google.com/gke-nodepool": "user-build-abc123"}
+    pool = {"cloud.google.com/gke-nodepool": "binder-build-abc123"}
     values = binderhub_values(domain=DOMAIN, api_token="t", image_prefix=PREFIX, push_secret=push.NAME,
                               public=PublicBinder(), build_selector=pool)
     assert values["config"]["KubernetesBuildExecutor"]["node_selector"] == pool
