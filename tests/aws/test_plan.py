@@ -53,7 +53,8 @@ def test_node_groups_carry_autoscaler_discovery_and_node_template_tags(aws_plan)
 
 def test_launch_templates_require_imdsv2_with_one_hop(aws_plan):
     templates = by_type(aws_plan.resources, "aws:ec2/launchTemplate:LaunchTemplate")
-    assert len(templates) == 4
+    # One per node group: core, two user pools, workers, and the public binder's two.
+    assert len(templates) == len(by_type(aws_plan.resources, NODE_GROUP)) == 6
     for template in templates:
         assert template["inputs"]["metadataOptions"] == {
             "httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1}

@@ -70,7 +70,7 @@ def test_node_pools_follow_config_with_purpose_labels_and_taints(gcp_plan):
     pools = {r["name"].removeprefix("pangeo-hubs-pool-"): r["inputs"]
              for r in of_type(gcp_plan, "gcp:container/nodePool:NodePool")}
     assert all(p["name"].startswith(f"{key}-") and len(p["name"]) == len(key) + 7 for key, p in pools.items())
-    assert set(pools) == {"core", "user-n2-highmem-4", "user-n2-highmem-16", "dask-n2-highmem-16"}
+    assert set(pools) == {"core", "user-n2-highmem-4", "user-n2-highmem-16", "dask-n2-highmem-16", "binder", "binder-build"}
     dask = pools["dask-n2-highmem-16"]
     assert dask["nodeConfig"]["spot"] is True
     assert dask["nodeConfig"]["taints"] == [{"key": "k8s.dask.org/dedicated", "value": "worker", "effect": "NO_SCHEDULE"}]
@@ -79,6 +79,12 @@ def test_node_pools_follow_config_with_purpose_labels_and_taints(gcp_plan):
     user = pools["user-n2-highmem-4"]["nodeConfig"]
     assert user["labels"]["hub.jupyter.org/node-purpose"] == "user"
     assert user["taints"][0]["key"] == "hub.jupyter.org/dedicated"
+    # The public binder's: both taints on its servers' nodes, the user taint (all build pods tolerate) on its builds'.
+    binder, build = pools["binder"]["nodeConfig"], pools["binder-build"]["nodeConfig"]
+    assert [t["key"] for t in binder["taints"]] == ["hub.jupyter.org/dedicated", "pangeo-hubs/dedicated"]
+    assert [t["key"] for t in build["taints"]] == ["hub.jupyter.org/dedicated"]
+    assert "hub.jupyter.org/node-purpose" not in build["labels"]
+    assert pools["binder"]["autoscaling"]["maxNodeCount"] == 6 and pools["binder-build"]["autoscaling"]["maxNodeCount"] == 2
     core = pools["core"]
     assert core["nodeConfig"]["labels"]["hub.jupyter.org/node-purpose"] == "core" and core["nodeConfig"]["taints"] == []
     assert (core["autoscaling"]["minNodeCount"], core["autoscaling"]["maxNodeCount"]) == (1, 3)
