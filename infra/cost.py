@@ -93,9 +93,7 @@ def network(config: StackConfig, prices: Prices) -> float:
 def monitoring(config: StackConfig, prices: Prices) -> float:
     """Prometheus's volume, on the cluster's default StorageClass (pd-balanced, gp3), priced as the node disks.
     Grafana adds nothing that bills by the hour: no volume, and a hub's load balancer serves it."""
-    from components.monitoring.prometheus_values import VOLUME_GB
-
-    return VOLUME_GB * prices.node_disk_gb_month
+    return config.monitoring.prometheus.volume_gb * prices.node_disk_gb_month
 
 
 LINES: dict[str, Callable[[StackConfig, Prices], float]] = {

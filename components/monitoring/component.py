@@ -47,7 +47,8 @@ class Monitoring(pulumi.ComponentResource):
         self.prometheus = k8s.helm.v3.Release(
             f"{name}-prometheus", name=RELEASE, namespace=in_namespace, chart=PROMETHEUS.name,
             version=PROMETHEUS.version, repository_opts={"repo": PROMETHEUS.repository},
-            values=prometheus_values(node_selector=hub_selector("core"), hubs=list(args.hub_metrics_tokens)),
+            values=prometheus_values(args.config.prometheus, node_selector=hub_selector("core"),
+                                     hubs=list(args.hub_metrics_tokens)),
             timeout=600, cleanup_on_fail=True,
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[tokens])),
         )

@@ -5,6 +5,7 @@ Alertmanager and the pushgateway are off: nothing pushes, and alerts are not del
 """
 
 from .alerts import alert_rules
+from .args import PrometheusConfig
 from .scrape import TOKENS_PATH, TOKENS_SECRET, scrape_configs
 
 RELEASE = "prometheus"
@@ -15,8 +16,9 @@ SERVICE_PORT = 80
 SERVER_SELECTOR = {"matchLabels": {"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/component": "server",
                                    "app.kubernetes.io/instance": RELEASE}}
 
-VOLUME_GB = 8
-"""The server's volume: the chart's default size, written out so the cost estimate prices what is declared."""
+# Prometheus's docs (storage.md, "Right-Sizing Retention Size"): retention size at most 80-85% of the disk, the rest
+# for the WAL and compactions. Its units are powers of 2 (1GB = 1024 MB), as the claim's Gi.
+RETENTION_SIZE_SHARE = 0.8
 
 # Requests on the core pool: a few hubs' series fit in well under a GiB.
 SERVER_RESOURCES = {"requests": {"cpu": "200m", "memory": "1Gi"}, "limits": {"memory": "4Gi"}}
@@ -26,11 +28,13 @@ def server_url(namespace: str) -> str:
     return f"http://{SERVER_SERVICE}.{namespace}.svc.cluster.local:{SERVICE_PORT}"
 
 
-def prometheus_values(*, node_selector: dict, hubs: list[str]) -> dict:
+def prometheus_values(config: PrometheusConfig, *, node_selector: dict, hubs: list[str]) -> dict:
     """`hubs`: the namespaces of the hubs whose /hub/metrics it scrapes, each token in TOKENS_SECRET (scrape.py)."""
     return {
         "server": {"nodeSelector": node_selector, "resources": SERVER_RESOURCES,
-                   "persistentVolume": {"size": f"{VOLUME_GB}Gi"},
+                   "persistentVolume": {"size": f"{config.volume_gb}Gi"},
+                   "retention": f"{config.retention_days}d",
+                   "retentionSize": f"{int(config.volume_gb * RETENTION_SIZE_SHARE * 1024)}MB",
                    "extraSecretMounts": [{"name": TOKENS_SECRET, "secretName": TOKENS_SECRET,
                                           "mountPath": TOKENS_PATH, "readOnly": True}]},
         "serverFiles": {"alerting_rules.yml": alert_rules()},
