@@ -37,9 +37,17 @@ def binder_push_service_account(hub: str) -> str:
     return f"{hub}-binder-push"
 
 
-def ci_pool(cluster: str) -> str:
-    """The GitHub Actions workload identity pool. A deleted pool keeps its id for 30 days, so it never changes."""
-    return f"{cluster}-github"
+# Hex digits of the pool id's random suffix (components/credit_project/gcp_ci.py).
+CI_POOL_SUFFIX_DIGITS = 4
+
+
+def ci_pool(cluster: str, suffix: str = "x" * CI_POOL_SUFFIX_DIGITS) -> str:
+    """The GitHub Actions workload identity pool's id; `suffix` is random, made when the pool is.
+    A deleted pool keeps its id for 30 days ("You cannot reuse the ID of a soft-deleted pool until
+    it is permanently deleted", https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools#state),
+    so a fixed id would fail a stack torn down and made again within them. The default stands in
+    for the suffix where only its length counts (config checks)."""
+    return f"{cluster}-gh-{suffix}"
 
 
 # The pool's one provider: GitHub's token issuer.

@@ -105,3 +105,6 @@ class CiConfig(Base):
     state_bucket: str = Field(description="The bucket of PULUMI_BACKEND_URL (gs:// or s3://), without the scheme.")
     secrets_key: str = Field(description="The KMS key of PULUMI_SECRETS_PROVIDER: a Cloud KMS key resource name "
                                          "on gcp; an alias or key ARN on aws.")
+    github_oidc_provider: Literal["create", "existing"] = Field(
+        "create", description="AWS: create the account's OIDC provider for GitHub's token issuer, or trust the one "
+        "the account already has (an account holds one per issuer URL).")

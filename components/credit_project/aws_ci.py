@@ -89,19 +89,35 @@ def preview_policy(bucket: str, secrets_key: str, region: str, account_id: str) 
     }, sort_keys=True)
 
 
+def github_provider_arn(name: str, ci: CiConfig, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    """The account's OIDC provider for GitHub's issuer: made here, or (`existing`) looked up by URL.
+
+    An account holds one provider per issuer URL: CreateOpenIDConnectProvider answers
+    EntityAlreadyExists for a second (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html),
+    so a second stack in the account, or an account whose other workflows already trust
+    GitHub, uses the one it has. Its audiences must include sts.amazonaws.com.
+    """
+    url = f"https://{GITHUB_ISSUER}"
+    if ci.github_oidc_provider == "existing":
+        # Through the stack's provider: the default one would look in whatever account the shell is in.
+        return aws.iam.get_open_id_connect_provider_output(
+            url=url, opts=pulumi.InvokeOptions(parent=opts.parent, provider=opts.provider)).arn
+    return aws.iam.OpenIdConnectProvider(
+        f"{name}-github", url=url, client_id_lists=[AUDIENCE], thumbprint_lists=GITHUB_THUMBPRINTS, opts=opts,
+    ).arn
+
+
 def declare_ci(name: str, ci: CiConfig, region: str, account_id: pulumi.Input[str],
                opts: pulumi.ResourceOptions) -> dict[str, pulumi.Output[str]]:
-    """The OIDC provider and the two roles; returns their ARNs for the workflows' AWS_ROLE_ARN."""
-    provider = aws.iam.OpenIdConnectProvider(
-        f"{name}-github", url=f"https://{GITHUB_ISSUER}", client_id_lists=[AUDIENCE],
-        thumbprint_lists=GITHUB_THUMBPRINTS, opts=opts,
-    )
+    """The OIDC provider (unless the account has it) and the two roles; returns their ARNs for the
+    workflows' AWS_ROLE_ARN."""
+    provider_arn = github_provider_arn(name, ci, opts)
     environments = {"preview": ci.environments.preview, "deploy": ci.environments.deploy}
     outputs = {}
     for job, role_name in role_names(name).items():
         role = aws.iam.Role(
             f"{name}-ci-{job}", name=role_name, description=f"GitHub Actions {job} of {ci.repository}",
-            assume_role_policy=provider.arn.apply(lambda arn, env=environments[job]: trust_policy(arn, ci.repository, env)),
+            assume_role_policy=provider_arn.apply(lambda arn, env=environments[job]: trust_policy(arn, ci.repository, env)),
             opts=opts,
         )
         aws.iam.RolePolicyAttachment(f"{name}-ci-{job}", role=role.name, policy_arn=MANAGED_POLICIES[job], opts=opts)

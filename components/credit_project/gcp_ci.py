@@ -11,6 +11,7 @@ import json
 
 import pulumi
 import pulumi_gcp as gcp
+import pulumi_random as random
 
 from components.cluster import gcp_names
 
@@ -59,10 +60,16 @@ def environment_principal(project_number: str, pool_id: str, environment: str) -
 
 def declare_ci(name: str, ci: CiConfig, project_id: pulumi.Input[str], project_number: pulumi.Input[str],
                billing_account: str, opts: pulumi.ResourceOptions) -> dict[str, pulumi.Output[str]]:
-    """The pool, its provider and the two service accounts; returns what the workflows' variables need."""
+    """The pool, its provider and the two service accounts; returns what the workflows' variables need.
+
+    The pool's id ends in a suffix made with it (gcp_names.ci_pool), so a stack made again
+    gets a pool id that no soft-deleted pool holds; the provider's fixed id is then free
+    too, inside a new pool."""
+    suffix = random.RandomId(f"{name}-github-pool", byte_length=gcp_names.CI_POOL_SUFFIX_DIGITS // 2,
+                             opts=pulumi.ResourceOptions(parent=opts.parent))
     pool = gcp.iam.WorkloadIdentityPool(
-        f"{name}-github", workload_identity_pool_id=gcp_names.ci_pool(name), display_name="GitHub Actions",
-        description=f"Jobs of {ci.repository}", opts=opts,
+        f"{name}-github", workload_identity_pool_id=suffix.hex.apply(lambda hex_: gcp_names.ci_pool(name, hex_)),
+        display_name="GitHub Actions", description=f"Jobs of {ci.repository}", opts=opts,
     )
     provider = gcp.iam.WorkloadIdentityPoolProvider(
         f"{name}-github", workload_identity_pool_id=pool.workload_identity_pool_id,

@@ -33,6 +33,8 @@ def ci_problems(ci: CiConfig, provider: str, cluster: str, created_project: str 
     `created_project` is the GCP project the stack creates (credits.project with create)."""
     problems = []
     if provider == "gcp":
+        if "github_oidc_provider" in ci.model_fields_set:
+            problems.append(("github_oidc_provider", "only applies on aws; the GCP pool is the stack's own"))
         if problem := gcp_names.bucket_problem(ci.state_bucket):
             problems.append(("state_bucket", problem))
         if not (key := _GCP_KEY.match(ci.secrets_key)):

@@ -11,6 +11,7 @@ Which inputs force a replacement comes from labels.REPLACE_ON_CHANGES.
 
 from . import labels
 from .diff import Change
+from .run import Plan
 
 # The input that holds the physical name, for the types whose name the program sets.
 PHYSICAL_NAME: dict[str, str] = {
@@ -41,3 +42,35 @@ def self_collisions(changes: list[Change]) -> list[str]:
                 f"{', '.join(change.replaced_by)}, but its {name_input} stays {name!r}: the new one is "
                 "created before the old one is deleted, under a name the old one still holds")
     return problems
+
+
+# Types whose id the cloud keeps after the resource is deleted, with the input that holds it:
+# "You cannot reuse the ID of a soft-deleted pool until it is permanently deleted" (about 30
+# days; WorkloadIdentityPool.State and WorkloadIdentityPoolProvider.State,
+# https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools#state,
+# https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools.providers#state).
+KEPT_AFTER_DELETE: dict[str, str] = {
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": "workloadIdentityPoolId",
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": "workloadIdentityPoolProviderId",
+}
+
+
+def kept_ids(plan: Plan) -> list[str]:
+    """Resources whose id would still be taken when the stack is torn down and made again.
+
+    Such an id must come from a random resource made with it, directly or through the
+    resource whose id contains it (a provider's id is its pool's plus its own): then each
+    new stack asks for a new one."""
+    by_urn = {r["urn"]: r for r in plan.resources}
+
+    def fresh(urn: str, seen: set[str]) -> bool:
+        resource = by_urn.get(urn)
+        if resource is None or urn in seen:
+            return False
+        seen.add(urn)
+        return resource["type"].startswith("random:") or any(fresh(d, seen) for d in resource["dependencies"])
+
+    return [f"{r['name']} ({r['type']}): its {KEPT_AFTER_DELETE[r['type']]} {r['inputs'].get(KEPT_AFTER_DELETE[r['type']])!r} "
+            "is fixed, and the cloud keeps a deleted one's id for 30 days: a stack made again within them fails; "
+            "give it a random suffix (pulumi_random)"
+            for r in plan.resources if r["type"] in KEPT_AFTER_DELETE and not fresh(r["urn"], set())]

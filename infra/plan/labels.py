@@ -86,6 +86,8 @@ REPLACE_ON_CHANGES: dict[str, tuple[tuple[str, ...], str]] = {
         ("encrypted", "kmsKeyId", "performanceMode", "creationToken", "availabilityZoneName"),
         _TF_AWS.format("internal/service/efs/file_system.go"),
     ),
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": (
+        ("fileSystemId",), _TF_AWS.format("internal/service/efs/file_system_policy.go")),
     "aws:eks/cluster:Cluster": (("name", "encryptionConfig"), _TF_AWS.format("internal/service/eks/cluster.go")),
     "aws:eks/nodeGroup:NodeGroup": (
         ("clusterName", "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "subnetIds", "instanceTypes",
@@ -98,6 +100,10 @@ REPLACE_ON_CHANGES: dict[str, tuple[tuple[str, ...], str]] = {
     "aws:s3/bucket:Bucket": (("bucket", "bucketPrefix"), _TF_AWS.format("internal/service/s3/bucket.go")),
     "aws:kms/key:Key": (("customerMasterKeySpec", "keyUsage"), _TF_AWS.format("internal/service/kms/key.go")),
     # --- random ---
+    "random:index/randomId:RandomId": (
+        ("byteLength", "keepers", "prefix"),
+        "pulumi/terraform-provider-random internal/provider/resource_id.go (RequiresReplace), bridged into pulumi-random",
+    ),
     "random:index/randomBytes:RandomBytes": (
         ("length", "keepers"),
         "pulumi/terraform-provider-random internal/provider/resource_bytes.go (RequiresReplace), bridged into pulumi-random",

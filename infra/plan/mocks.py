@@ -71,6 +71,8 @@ def _computed(typ: str, name: str, inputs: dict, state: dict | None = None) -> d
     if typ == "pulumi:pulumi:StackReference":
         # The stack's own outputs of its last update: none, unless a test hands some in.
         return {"outputs": state or {}, "secretOutputNames": []}
+    if typ == "random:index/randomId:RandomId":
+        return {"hex": _digest(name)[: 2 * int(inputs["byteLength"])]}
     if typ == "random:index/randomBytes:RandomBytes":
         return {"hex": _digest(name)[: 2 * int(inputs["length"])], "base64": _digest(name)}
     if typ.startswith("aws:"):
@@ -124,6 +126,10 @@ class PlanMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": "123456789012", "id": "123456789012", "userId": "AROAEXAMPLE:deployer",
                     "arn": "arn:aws:sts::123456789012:assumed-role/pangeo-hubs-deployer/deployer"}
+        if args.token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+            url = args.args.get("url", "")
+            return {"arn": f"arn:aws:iam::123456789012:oidc-provider/{url.removeprefix('https://')}", "url": url,
+                    "clientIdLists": ["sts.amazonaws.com"]}
         if args.token == "aws:iam/getSessionContext:getSessionContext":
             return {"arn": args.args.get("arn"), "issuerArn": "arn:aws:iam::123456789012:role/pangeo-hubs-deployer",
                     "issuerId": "AROAEXAMPLE", "issuerName": "pangeo-hubs-deployer", "sessionName": "deployer"}

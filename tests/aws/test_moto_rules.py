@@ -91,3 +91,25 @@ def test_dependency_order_puts_dependencies_first(aws_plan):
 def test_substitute_swaps_ids_inside_json_documents():
     swaps = {"a-id": "vpc-123", "arn:mock": "arn:real"}
     assert substitute({"x": ["a-id", '{"R": "arn:mock/*"}']}, swaps) == {"x": ["vpc-123", '{"R": "arn:real/*"}']}
+
+
+GITHUB_ISSUER_URL = "https://token.actions.githubusercontent.com"
+
+
+def _account_trusts_github_already():
+    import boto3
+    boto3.client("iam", region_name="us-west-2").create_open_id_connect_provider(
+        Url=GITHUB_ISSUER_URL, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])
+
+
+def test_a_second_github_provider_in_one_account_is_rejected(aws, resources):
+    _account_trusts_github_already()
+    error = rejection(resources)
+    assert error.code == "EntityAlreadyExists" and error.resource["name"] == "pangeo-hubs-github"
+
+
+def test_an_account_with_a_github_provider_applies_with_existing(aws):
+    from infra.plan import plan
+    _account_trusts_github_already()
+    run = apply_plan(plan("aws-us-west-2", overrides=("ci.github_oidc_provider=existing",)).resources)
+    assert "aws:iam/openIdConnectProvider:OpenIdConnectProvider" in {r["type"] for r in run.created}  # the EKS one

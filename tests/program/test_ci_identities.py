@@ -2,6 +2,7 @@
 repository's jobs in the right environment, preview read-only, deploy separate."""
 
 import json
+import re
 
 import pytest
 
@@ -22,6 +23,11 @@ def aws():
     return plan("aws-us-west-2")
 
 
+@pytest.fixture(scope="module")
+def aws_existing():
+    return plan("aws-us-west-2", overrides=("ci.github_oidc_provider=existing",))
+
+
 # --- gcp -------------------------------------------------------------------------------
 
 def test_gcp_provider_accepts_only_this_repositorys_tokens(gcp):
@@ -31,10 +37,24 @@ def test_gcp_provider_accepts_only_this_repositorys_tokens(gcp):
     assert provider["inputs"]["attributeMapping"]["attribute.environment"] == "assertion.environment"
 
 
+def _pool_id(gcp) -> str:
+    return one(gcp, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "pangeo-hubs-github")["inputs"][
+        "workloadIdentityPoolId"]
+
+
+def test_gcp_pool_id_ends_in_a_suffix_made_with_it(gcp):
+    """A torn-down stack's pool id stays taken for 30 days (gcp_names.ci_pool): each new pool asks for another."""
+    suffix = one(gcp, "random:index/randomId:RandomId", "pangeo-hubs-github-pool")
+    pool = one(gcp, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "pangeo-hubs-github")
+    assert suffix["urn"] in pool["dependencies"]
+    assert re.fullmatch(r"pangeo-hubs-gh-[0-9a-f]{4}", pool["inputs"]["workloadIdentityPoolId"])
+
+
 def test_gcp_service_accounts_are_impersonable_only_from_their_environment(gcp):
     bindings = {r["name"]: r["inputs"] for r in of_type(gcp, "gcp:serviceaccount/iAMMember:IAMMember")
                 if "-ci-" in r["name"]}
-    pool = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/pangeo-hubs-github"
+    pool = ("principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/"
+            + _pool_id(gcp))
     assert {name: b["member"] for name, b in bindings.items()} == {
         "pangeo-hubs-ci-preview-federation": f"{pool}/attribute.environment/gcp-preview",
         "pangeo-hubs-ci-deploy-federation": f"{pool}/attribute.environment/gcp",
@@ -62,7 +82,7 @@ def test_gcp_preview_only_reads_and_deploy_is_a_separate_account(gcp):
 
 def test_gcp_exports_the_workflow_variables(gcp):
     assert gcp.outputs["ci"]["gcp_workload_identity_provider"] == (
-        "projects/123456789012/locations/global/workloadIdentityPools/pangeo-hubs-github/providers/github-actions")
+        f"projects/123456789012/locations/global/workloadIdentityPools/{_pool_id(gcp)}/providers/github-actions")
 
 
 # --- aws -------------------------------------------------------------------------------
@@ -88,6 +108,22 @@ def test_aws_github_provider(aws):
     provider = one(aws, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pangeo-hubs-github")
     assert provider["inputs"]["url"] == "https://token.actions.githubusercontent.com"
     assert provider["inputs"]["clientIdLists"] == ["sts.amazonaws.com"]
+
+
+GITHUB_ISSUER_URL = "https://token.actions.githubusercontent.com"
+
+
+def test_aws_uses_the_account_s_github_provider_when_it_has_one(aws_existing):
+    """An account holds one provider per issuer URL (aws_ci.github_provider_arn): none is declared,
+    and the roles trust the one looked up, through the stack's provider."""
+    assert [r["inputs"]["url"] for r in of_type(aws_existing, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+            if r["inputs"]["url"] == GITHUB_ISSUER_URL] == []
+    [lookup] = [i for i in aws_existing.invokes if i.token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"]
+    assert lookup.provider
+    for role in ("pangeo-hubs-ci-preview", "pangeo-hubs-ci-deploy"):
+        [statement] = _trust(aws_existing, role)["Statement"]
+        assert statement["Principal"] == {
+            "Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}
 
 
 def test_aws_preview_has_no_write_and_deploy_is_a_separate_role(aws):

@@ -13,6 +13,7 @@ from infra.plan import plan
 from infra.plan.checks import (
     credit_budgets, default_providers, disabled_apis, extended_support, first_up_problems, unready_jobs,
 )
+from infra.plan.collisions import kept_ids
 from infra.plan.mocks import Invoke
 from tests.example import plan_example
 
@@ -102,3 +103,17 @@ def test_an_eks_cluster_left_on_extended_support_is_reported(plans):
     assert extended_support(plans["aws-us-west-2"]) == []
     [problem] = extended_support(_faulty(plans["aws-us-west-2"], default_policy))
     assert problem.startswith("pangeo-hubs-cluster: upgradePolicy.supportType is not STANDARD")
+
+
+def test_a_pool_id_that_a_teardown_leaves_taken_is_reported(plans):
+    def fixed_id(p):  # the pool before its id had a random suffix
+        pool = one(p, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "pangeo-hubs-github")
+        pool["dependencies"] = [d for d in pool["dependencies"] if "random:" not in d]
+        pool["inputs"]["workloadIdentityPoolId"] = "pangeo-hubs-github"
+
+    assert kept_ids(plans["gcp"]) == []
+    problems = kept_ids(_faulty(plans["gcp"], fixed_id))
+    # the provider's own id is fixed and free only inside a new pool, so it is reported with it
+    assert [p.split(" ")[0] for p in problems] == ["pangeo-hubs-github", "pangeo-hubs-github"]
+    assert problems[0].startswith("pangeo-hubs-github (gcp:iam/workloadIdentityPool:WorkloadIdentityPool): its "
+                                  "workloadIdentityPoolId 'pangeo-hubs-github' is fixed")

@@ -47,12 +47,20 @@ def test_one_environment_for_both_jobs():
 def test_gcp_pool_name_gcp_refuses():
     # A valid cluster.name whose pool id takes the prefix Google reserves.
     assert problems("gcp", cluster_name="gcp-hubs") == [
-        "pangeo-hubs:ci: with cluster.name 'gcp-hubs' makes the workload identity pool id 'gcp-hubs-github' "
-        "(15 characters); GCP takes 4 to 32 lowercase letters, digits and dashes, not starting with 'gcp-'"]
+        "pangeo-hubs:ci: with cluster.name 'gcp-hubs' makes the workload identity pool id 'gcp-hubs-gh-xxxx' "
+        "(16 characters); GCP takes 4 to 32 lowercase letters, digits and dashes, not starting with 'gcp-'"]
 
 
 def test_the_longest_cluster_name_fits_the_ci_names():
     assert problems("gcp", cluster_name="a" * 24) == []
+    # 24 (the node service account's limit) plus the pool's "-gh-" and suffix is GCP's 32 exactly
+    assert len(gcp_names.ci_pool("a" * 24)) == 32
+
+
+def test_the_github_oidc_provider_choice_is_aws_s():
+    assert problems("aws-us-west-2", github_oidc_provider="existing") == []
+    assert problems("gcp", github_oidc_provider="existing") == [
+        "pangeo-hubs:ci.github_oidc_provider: only applies on aws; the GCP pool is the stack's own"]
 
 
 @pytest.mark.parametrize("pool, ok", [("abc", False), ("a" * 32, True), ("a" * 33, False), ("gcp-github", False),
