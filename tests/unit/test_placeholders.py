@@ -21,13 +21,18 @@ SHIPPED = {
 KEY = "projects/{}/locations/us-central1/keyRings/pulumi/cryptoKeys/pulumi-secrets"
 
 
-def engine_problems(stack: str, *overrides: str) -> list[str]:
-    """The lines the program stops with when the engine runs it on the stack file (its secrets set)."""
+def engine_run(stack: str, *overrides: str):
+    """The program as the engine runs it (not offline) on the stack file, its secrets set."""
     values = run.stack_values(stack, overrides=overrides)
     unset = parse_stack_config(run.replace_secure(values)).secrets_missing()
     run.with_config({k: v for k, v in run._with_placeholders(values, unset).items() if k.startswith("pangeo-hubs:")})
+    return run.run_program(program.main, stack=stack)
+
+
+def engine_problems(stack: str, *overrides: str) -> list[str]:
+    """The lines the program stops with under the engine."""
     with pytest.raises(pulumi.RunError) as error:
-        run.run_program(program.main, stack=stack)
+        engine_run(stack, *overrides)
     return str(error.value).splitlines()
 
 
@@ -91,3 +96,26 @@ def test_the_caller_needs_an_access_entry(issuer, ci, dry_run, refused):
     found = caller_problems(issuer, "210987654321", ["arn:aws:iam::210987654321:role/ops"], "pangeo-hubs",
                             ci=ci, dry_run=dry_run)
     assert [path for path, _ in found] == (["cluster.admins"] if refused else [])
+
+
+def test_an_update_by_a_cluster_admin_declares_the_whole_stack(monkeypatch):
+    """The engine path end to end, with the caller in an account that is not a documentation one."""
+    from infra.plan.mocks import PlanMocks
+
+    answer = PlanMocks.call
+
+    def call(self, args):
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": "210987654321", "arn": "arn:aws:sts::210987654321:assumed-role/ops/alice"}
+        if args.token == "aws:iam/getSessionContext:getSessionContext":
+            return {"arn": args.args["arn"], "issuerArn": "arn:aws:iam::210987654321:role/ops"}
+        return answer(self, args)
+
+    monkeypatch.setattr(PlanMocks, "call", call)
+    monitor = engine_run("aws-us-west-2", "cluster.admins=['arn:aws:iam::210987654321:role/ops']")
+    assert "aws:eks/cluster:Cluster" in {r.type for r in monitor.registrations.values()}
+
+
+def test_a_gcp_update_with_the_real_key_declares_the_whole_stack():
+    monitor = engine_run("gcp", f"ci.secrets_key={KEY.format('pangeo-admin')}")
+    assert "gcp:container/cluster:Cluster" in {r.type for r in monitor.registrations.values()}
