@@ -27,16 +27,16 @@ def resource_policy(rule: rules.Rule) -> ResourceValidationPolicy:
     )
 
 
-def _validate_stack(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    resources = [{"type": r.resource_type, "urn": r.urn, "dependencies": [d.urn for d in r.dependencies]}
-                 for r in args.resources]
-    for urn, message in rules.s3_buckets_without_public_access_block(resources):
-        report_violation(message, urn)
+def stack_policy(rule: rules.StackRule) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = [{"type": r.resource_type, "urn": r.urn, "dependencies": [d.urn for d in r.dependencies]}
+                     for r in args.resources]
+        for urn, message in rule.check(resources):
+            report_violation(message, urn)
+
+    return StackValidationPolicy(
+        name=rule.name, description=rule.description, validate=validate, enforcement_level=EnforcementLevel.MANDATORY,
+    )
 
 
-POLICIES = [resource_policy(rule) for rule in rules.RULES] + [
-    StackValidationPolicy(
-        name=rules.STACK_RULE_NAME, description=rules.STACK_RULE_DESCRIPTION, validate=_validate_stack,
-        enforcement_level=EnforcementLevel.MANDATORY,
-    ),
-]
+POLICIES = [resource_policy(rule) for rule in rules.RULES] + [stack_policy(rule) for rule in rules.STACK_RULES]

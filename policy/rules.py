@@ -81,6 +81,64 @@ def filestore_exported_to_ranges(props: Props, _: Options) -> list[str]:
     return []
 
 
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
+# What an NFS client may do, as a file-system policy names it, and the one client condition
+# that holds for the plain (anonymous) NFS mounts the homes use
+# (https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html; components/nfs_home/efs.py).
+EFS_CLIENT_ACTIONS = frozenset({"elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite",
+                                "elasticfilesystem:ClientRootAccess"})
+_VIA_MOUNT_TARGET = "elasticfilesystem:AccessedViaMountTarget"
+
+
+def _to_everyone(statement: Mapping) -> bool:
+    principal = statement.get("Principal")
+    return principal == "*" or (isinstance(principal, Mapping) and principal.get("AWS") in ("*", ["*"]))
+
+
+def _actions(statement: Mapping) -> set[str]:
+    actions = statement.get("Action")
+    names = {actions} if isinstance(actions, str) else set(actions or [])
+    if names & {"*", "elasticfilesystem:*", "elasticfilesystem:Client*"}:
+        return set(EFS_CLIENT_ACTIONS)
+    return names
+
+
+def _via_mount_target(statement: Mapping, value: str, operators: tuple[str, ...]) -> bool:
+    condition = statement.get("Condition") or {}
+    return any(str((condition.get(op) or {}).get(_VIA_MOUNT_TARGET)).lower() == value for op in operators)
+
+
+def efs_mount_targets_only(props: Props, _: Options) -> list[str]:
+    """An EFS file-system policy lets a client in only through a mount target, and denies
+    every client action that comes another way, to anyone."""
+    # In a preview of a new file system the document is unknown: pulumi_policy skips the check itself.
+    try:
+        statements = json.loads(props.get("policy"))["Statement"]
+    except (ValueError, KeyError, TypeError):
+        return ["EFS file-system policy is not a JSON policy document with a Statement"]
+    statements = statements if isinstance(statements, list) else [statements]
+    problems = [f"EFS file-system policy allows {', '.join(sorted(_actions(s) & EFS_CLIENT_ACTIONS))} to everyone "
+                f"without {_VIA_MOUNT_TARGET} true" for s in statements
+                if s.get("Effect") == "Allow" and _to_everyone(s) and _actions(s) & EFS_CLIENT_ACTIONS
+                and not _via_mount_target(s, "true", ("Bool",))]
+    denied = set().union(*[_actions(s) for s in statements if s.get("Effect") == "Deny" and _to_everyone(s)
+                           and _via_mount_target(s, "false", ("Bool", "BoolIfExists"))])
+    if missing := EFS_CLIENT_ACTIONS - denied:
+        problems.append(f"EFS file-system policy does not deny {', '.join(sorted(missing))} to clients not through "
+                        f"a mount target ({_VIA_MOUNT_TARGET} false)")
+    return problems
+
+
+def efs_without_policy(resources: Iterable[Mapping]) -> list[tuple[str, str]]:
+    """(urn, message) for every EFS file system no FileSystemPolicy depends on: EFS's default
+    policy gives full access to any client that reaches a mount target."""
+    resources = list(resources)
+    covered = {dep for r in resources if r["type"] == EFS_POLICY for dep in r.get("dependencies", [])}
+    return [(r["urn"], "EFS file system has no file-system policy: the default gives any client full access")
+            for r in resources if r["type"] == EFS_FILE_SYSTEM and r["urn"] not in covered]
+
+
 # --- public buckets -----------------------------------------------------------
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
@@ -284,6 +342,8 @@ RULES: tuple[Rule, ...] = (
          HOME_STORAGE, home_storage_kept),
     Rule("filestore-export-limited", "Filestore shares are exported only to listed IP ranges.",
          FILESTORE, filestore_exported_to_ranges),
+    Rule("efs-mount-targets-only", "An EFS file-system policy lets clients in through mount targets only.",
+         (EFS_POLICY,), efs_mount_targets_only),
     Rule("gcs-bucket-private", "GCS buckets use uniform access with public access prevention enforced.",
          GCS_BUCKET, gcs_bucket_private),
     Rule("gcs-access-not-public", "No bucket IAM or ACL grant to allUsers or allAuthenticatedUsers.",
@@ -306,8 +366,20 @@ RULES: tuple[Rule, ...] = (
     Rule("helm-chart-pinned", "Helm charts are pinned to one exact version.", HELM_RELEASES, helm_chart_pinned),
 )
 
-STACK_RULE_NAME = "s3-bucket-public-access-block"
-STACK_RULE_DESCRIPTION = "Every S3 bucket has a BucketPublicAccessBlock."
+@dataclass(frozen=True)
+class StackRule:
+    """A rule over the whole stack's resources (type, urn, dependencies): one that a missing resource breaks."""
+
+    name: str
+    description: str
+    check: Callable[[Iterable[Mapping]], list[tuple[str, str]]]
+
+
+STACK_RULES: tuple[StackRule, ...] = (
+    StackRule("s3-bucket-public-access-block", "Every S3 bucket has a BucketPublicAccessBlock.",
+              s3_buckets_without_public_access_block),
+    StackRule("efs-file-system-policy", "Every EFS file system has a file-system policy.", efs_without_policy),
+)
 
 
 def violations(resources: Iterable[Mapping]) -> list[tuple[str, str, str]]:
@@ -319,5 +391,5 @@ def violations(resources: Iterable[Mapping]) -> list[tuple[str, str, str]]:
         for rule in RULES:
             if rule.applies_to(r["type"]):
                 found += [(rule.name, r["urn"], m) for m in rule.check(r.get("inputs") or {}, opts)]
-    found += [(STACK_RULE_NAME, urn, m) for urn, m in s3_buckets_without_public_access_block(resources)]
+    found += [(rule.name, urn, m) for rule in STACK_RULES for urn, m in rule.check(resources)]
     return found

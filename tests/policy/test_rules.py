@@ -2,6 +2,7 @@
 wrappers call them, and both shipped stacks' offline plans break none of them."""
 
 import copy
+import json
 
 import pytest
 from pulumi_policy import (
@@ -15,6 +16,7 @@ from pulumi_policy import (
 import pack
 import rules
 from components.cluster import node_roles
+from components.nfs_home.efs import file_system_policy
 from infra.plan import plan
 from tests.example import plan_example
 
@@ -54,6 +56,18 @@ def _with(props: dict, path: str, value) -> dict:
 
 
 KEPT = rules.Options(protect=True, retain_on_delete=True)
+EFS_ARN = "arn:aws:elasticfilesystem:us-west-2:210987654321:file-system/fs-0123456789abcdef0"
+EFS_POLICY = {"policy": file_system_policy(EFS_ARN)}
+
+
+def _efs_policy(*statements: dict) -> dict:
+    return {"policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+
+
+# The EFS console's "prevent root access" default: an allow through mount targets and no deny.
+_CONSOLE_ALLOW = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Resource": EFS_ARN,
+                  "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                  "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}}
 
 # (rule, type, good props, good options, bad props, bad options, words the message has)
 CASES = [
@@ -128,6 +142,12 @@ CASES = [
      {"chart": "jupyterhub", "version": "^4.0.0"}, KEPT, "range or wildcard"),
     ("helm-chart-pinned", "kubernetes:helm.sh/v3:Release", {"chart": "dask-gateway", "version": "2026.3.0"}, KEPT,
      {"chart": "dask-gateway", "version": "2026.x"}, KEPT, "range or wildcard"),
+    ("efs-mount-targets-only", rules.EFS_POLICY, EFS_POLICY, KEPT, _efs_policy(_CONSOLE_ALLOW), KEPT,
+     "does not deny elasticfilesystem:ClientMount, elasticfilesystem:ClientRootAccess, elasticfilesystem:ClientWrite"),
+    ("efs-mount-targets-only", rules.EFS_POLICY, EFS_POLICY, KEPT,
+     _efs_policy(*json.loads(EFS_POLICY["policy"])["Statement"], {**_CONSOLE_ALLOW, "Condition": {}}), KEPT,
+     "allows elasticfilesystem:ClientMount, elasticfilesystem:ClientWrite to everyone without"),
+    ("efs-mount-targets-only", rules.EFS_POLICY, EFS_POLICY, KEPT, {"policy": "{"}, KEPT, "not a JSON policy"),
 ]
 
 
@@ -161,6 +181,14 @@ def test_core_pools_need_no_taint():
     assert RULES["node-pool-purpose-taints"].check(core, KEPT) == []
 
 
+def test_efs_file_system_without_policy():
+    fs = {"type": rules.EFS_FILE_SYSTEM, "urn": "urn:fs", "dependencies": []}
+    policy = {"type": rules.EFS_POLICY, "urn": "urn:p", "dependencies": ["urn:fs"]}
+    assert rules.efs_without_policy([fs, policy]) == []
+    (urn, message), = rules.efs_without_policy([fs])
+    assert urn == "urn:fs" and "no file-system policy" in message
+
+
 def test_s3_bucket_without_public_access_block():
     bucket = {"type": "aws:s3/bucket:Bucket", "urn": "urn:b", "dependencies": []}
     block = {"type": rules.S3_PUBLIC_ACCESS_BLOCK, "urn": "urn:pab", "dependencies": ["urn:b"]}
@@ -192,7 +220,7 @@ def _run(policy, type_: str, props: dict, protect: bool = False) -> list[str]:
 
 def test_every_rule_is_a_mandatory_policy():
     names = [p.name for p in pack.POLICIES]
-    assert names == [r.name for r in rules.RULES] + [rules.STACK_RULE_NAME]
+    assert names == [r.name for r in rules.RULES] + [r.name for r in rules.STACK_RULES]
     assert all(p.enforcement_level.value == "mandatory" for p in pack.POLICIES)
 
 
@@ -207,7 +235,7 @@ def test_wrapper_reports_through_the_engine_callback():
 
 
 def test_stack_wrapper_follows_dependencies():
-    policy = {p.name: p for p in pack.POLICIES}[rules.STACK_RULE_NAME]
+    policy = {p.name: p for p in pack.POLICIES}["s3-bucket-public-access-block"]
 
     def resource(type_, urn, deps=()):
         return PolicyResource(type_, {}, urn, urn, _opts(False), None, None, list(deps), {})
