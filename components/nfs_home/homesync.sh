@@ -147,7 +147,6 @@ command -v rsync >/dev/null 2>&1 || die "rsync not found in PATH"
 # ---------------------------------------------------------- preconditions --
 [ -z "$MAP" ] || check_map "$MAP"
 [ -z "$EXPECT" ] || [ -r "$EXPECT" ] || die "expect list '$EXPECT' is not readable"
-open_source "$SRC"
 
 # A fresh name each run: a killed run leaves its directory behind, and a later
 # run can get the same PID.
@@ -182,6 +181,7 @@ trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 
 # ------------------------------------------------------------ the source --
+open_source "$SRC"
 source_facts
 [ "$MODE" = verify ] || [ -z "$SRC_USED" ] || check_capacity "$DST"
 
@@ -319,9 +319,9 @@ fi
 SELF=$0
 if [ -n "$MAP" ]; then
     if [ "$REMOTE" = 1 ]; then
-        rsync --contimeout="$CONTIMEOUT" --timeout=600 --list-only "$RSRC/" 2>"$LOGDIR/list.err" |
-            sed -n 's/^d[^ ]* *[^ ]* [^ ]* [^ ]* //p' >"$LOGDIR/srcdirs" ||
-            die "cannot list $RSRC/: $(head -n 3 "$LOGDIR/list.err")"
+        # the daemon's top level as open_source listed it: one round trip fewer
+        sed -n 's/^d[^ ]* *[^ ]* [^ ]* [^ ]* //p' "$LOGDIR/list.top" >"$LOGDIR/srcdirs" ||
+            die "cannot read the listing of $RSRC/"
     else
         (cd "$RSRC" && find . ! -name . -prune -type d -print | sed 's|^\./||') >"$LOGDIR/srcdirs" ||
             die "cannot list source directories"

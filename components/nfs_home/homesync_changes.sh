@@ -4,7 +4,8 @@
 # (components/legacy/scan_changes.sh).  Sourced (`.`), never run; POSIX sh.
 #
 # Lists, NUL-terminated, paths relative to the home's base directory:
-#   OUT.files  every non-directory: compared by checksum and copied;
+#   OUT.files  every non-directory: compared by checksum and copied (the
+#              batched final copies them without comparing: batched_final);
 #   OUT.trees  DIR/. for a directory that may hold entries older than the
 #              stamp the destination has never seen (it is missing there, or
 #              it and its parent both changed: created, or renamed into place,

@@ -27,7 +27,8 @@ check_map() {
     $MAPERR"
 }
 
-# open_source SRC: sets RSRC and REMOTE; dies when SRC cannot be read.
+# open_source SRC: sets RSRC and REMOTE (and lists a daemon's top level in
+# LOGDIR/list.top); dies when SRC cannot be read.
 open_source() {
     case $1 in
     rsync://*)
@@ -35,8 +36,10 @@ open_source() {
         [ -n "$MAP" ] || die "an rsync:// source needs --map"
         RSRC=${SRC%/}
         REMOTE=1
-        PROBE=$(rsync --contimeout="$CONTIMEOUT" --timeout="$CONTIMEOUT" --list-only "$RSRC/" 2>&1 >/dev/null) ||
-            die "cannot reach $RSRC/: $(printf '%s\n' "$PROBE" | grep -v '^rsync error:' | head -n 3 | tr '\n' ' ')"
+        # its top level, kept in LOGDIR/list.top for the map's pairs
+        rsync --contimeout="$CONTIMEOUT" --timeout="$CONTIMEOUT" --list-only "$RSRC/" \
+            >"$LOGDIR/list.top" 2>"$LOGDIR/list.err" ||
+            die "cannot reach $RSRC/: $(grep -v '^rsync error:' "$LOGDIR/list.err" | head -n 3 | tr '\n' ' ')"
         ;;
     *)
         REMOTE=0
@@ -136,7 +139,12 @@ check_capacity() {
 # relative to it).  Only then do their stamps move forward.  If anything
 # fails, or a directory appears that no tree covered (a rename that kept its
 # ctime), those users are run again: their stamps are still open, so each is
-# walked in full.
+# walked in full.  From a daemon its files are copied with -I, not compared
+# by checksum first: each one's inode changed since the home's clean point,
+# so nearly all of them differ, and a checksum reads every file once more
+# across the network before the copy reads it again.  A file whose content
+# did not change (chmod, a new hard link, or a change inside the clock-skew
+# margin that the last pass already copied) is rewritten: one more write.
 batched_final() {
     : >"$LOGDIR/fin.out"
     : >"$LOGDIR/fin.err"
@@ -175,7 +183,8 @@ batched_final() {
             fi
         fi
         if [ "$FINRC" -eq 0 ] && [ -s "$LOGDIR/fin.files" ]; then
-            rs "$LOGDIR/fin" --checksum "$@" --files-from="$LOGDIR/fin.files" --stats \
+            if [ "$REMOTE" = 1 ]; then cmp=-I; else cmp=--checksum; fi
+            rs "$LOGDIR/fin" "$cmp" "$@" --files-from="$LOGDIR/fin.files" --stats \
                 "$RSRC/" "$RDST/" || FINRC=$?
         fi
         if [ "$FINRC" -eq 0 ]; then
