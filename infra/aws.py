@@ -10,7 +10,7 @@ from infra.config import NAMESPACE, ConfigError, StackConfig
 from infra.config.caller import caller_problems
 
 from .hubs import declare_hubs, hub_outputs, migration_outputs
-from .monitoring import declare_monitoring, grafana_routes, monitoring_outputs
+from .monitoring import HOME_USAGE_SCRAPER, declare_monitoring, grafana_routes, monitoring_outputs
 
 
 def build(config: StackConfig, *, check_caller: bool = True) -> dict:
@@ -32,7 +32,7 @@ def build(config: StackConfig, *, check_caller: bool = True) -> dict:
         return EfsHome(
             name,
             EfsHomeArgs(namespace=namespace, k8s_provider=cluster.provider, migration=hub.migration,
-                        legacy_stopped=legacy_stopped, cluster=cluster),
+                        legacy_stopped=legacy_stopped, cluster=cluster, usage_scraper=HOME_USAGE_SCRAPER),
             opts=on_account,
         )
 

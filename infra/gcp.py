@@ -9,7 +9,7 @@ from infra.config import StackConfig
 from infra.config.migration import legacy_home_deletable, legacy_stage
 
 from .hubs import declare_hubs, hub_outputs, migration_outputs
-from .monitoring import declare_monitoring, grafana_routes, monitoring_outputs
+from .monitoring import HOME_USAGE_SCRAPER, declare_monitoring, grafana_routes, monitoring_outputs
 
 
 def build(config: StackConfig) -> dict:
@@ -33,7 +33,7 @@ def build(config: StackConfig) -> dict:
                 home=hub.home, namespace=namespace, k8s_provider=cluster.provider, migration=hub.migration,
                 legacy_stopped=legacy_stopped,
                 cluster=cluster, zone=cloud.zone, source_url=source_url or None,
-                source_ready=legacy.ready if legacy else [],
+                source_ready=legacy.ready if legacy else [], usage_scraper=HOME_USAGE_SCRAPER,
             ),
             opts=on_project,
         )

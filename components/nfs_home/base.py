@@ -9,6 +9,7 @@ from components.labels import PART_OF
 
 from .args import HomeMigration
 from .migration import declare_sync_jobs
+from .usage_exporter import UsageScraper, declare_usage_exporter
 from .volumes import persistent_volume, persistent_volume_claim, singleuser_home_values
 
 # Home storage holds users' only copy of their work: never delete it with the
@@ -29,6 +30,8 @@ class HomeArgs:
     # not on an NFS server this cluster can mount, and what must exist before it answers
     source_url: str | None = None
     source_ready: list[pulumi.Resource] = field(default_factory=list)
+    # The Prometheus that reads home usage per user (usage_exporter.py); None: no exporter.
+    usage_scraper: UsageScraper | None = None
 
 
 class NFSHome(pulumi.ComponentResource):
@@ -52,10 +55,15 @@ class NFSHome(pulumi.ComponentResource):
             **persistent_volume_claim(args.namespace, f"{name}-home-nfs", labels),
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[volume]),
         )
+        walks = []
+        if args.usage_scraper:
+            walks.append(declare_usage_exporter(self, name, args.namespace, claim=claim, phase=args.migration.phase,
+                                                scraper=args.usage_scraper, provider=args.k8s_provider))
         # Jobs run in the hub's namespace, which is named after the hub.
         self.sync_jobs = declare_sync_jobs(
             self, name, name, args.migration, args.k8s_provider, claim, args.legacy_stopped,
             source_url=args.source_url if args.migration.uses_legacy else None, source_ready=args.source_ready,
+            walks_stopped=walks,
         )
         self.server = pulumi.Output.from_input(server)
         self.claim_name = claim.metadata.name

@@ -26,13 +26,15 @@ def declare_sync_jobs(
     parent: pulumi.Resource, name: str, namespace: str, migration: HomeMigration, provider: k8s.Provider,
     claim: k8s.core.v1.PersistentVolumeClaim, legacy_stopped: list[pulumi.Resource],
     source_url: str | None = None, source_ready: list[pulumi.Resource] | None = None,
+    walks_stopped: list[pulumi.Resource] | None = None,
 ) -> SyncJobs:
     """Jobs named by `sync_generation`, so raising it runs a new pass as a stack update.
 
     Pulumi waits for each Job to complete and fails the update if it fails, so
     whatever depends on a Job waits for the copy.  `source_url` is the old
     cluster's rsync export (when the homes are not on a directly mountable NFS
-    server), `source_ready` what must exist before it answers.
+    server), `source_ready` what must exist before it answers, `walks_stopped` what
+    must have stopped walking the share (the home-usage exporter scaled to 0).
     """
     phase, source = migration.phase, migration.source
     if phase == "none":
@@ -69,7 +71,7 @@ def declare_sync_jobs(
             metadata={**manifest["metadata"], "annotations": REPLACE_UNREADY},
             spec=manifest["spec"],
             opts=pulumi.ResourceOptions(
-                parent=parent, provider=provider, depends_on=[claim, configmap, *(source_ready or []), *after],
+                parent=parent, provider=provider, depends_on=[claim, configmap, *(source_ready or []), *(walks_stopped or []), *after],
                 # Same name for a new spec: the old Job must go before the new one exists.
                 delete_before_replace=True,
                 custom_timeouts=pulumi.CustomTimeouts(create=f"{deadline // 60 + 10}m"),
