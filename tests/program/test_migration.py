@@ -91,8 +91,30 @@ def test_sync_adds_only_the_bulk_jobs_their_configmaps_and_the_export(phases, st
                 for t, n in (("kubernetes:batch/v1:Job", "sync-bulk"), ("kubernetes:core/v1:ConfigMap", "sync-script"))]
     expected += EXPORT if stack[0] == "gcp" else []
     assert changes(phases["none"], phases["sync"], "create") == sorted(expected)
-    assert changes(phases["none"], phases["sync"], "update") == []
+    # The one update: the home-usage exporter stops walking the share (see the next test).
+    assert changes(phases["none"], phases["sync"], "update") == sorted(
+        ("kubernetes:apps/v1:Deployment", f"{hub}-home-usage") for hub in HUBS[stack[0]])
     assert changes(phases["none"], phases["sync"], "delete") == []
+
+
+def test_the_home_usage_exporter_never_walks_while_sync_jobs_run(phases, stack):
+    """0 replicas in the phases whose update runs sync Jobs, and every sync Job waits for that Deployment, so the
+    update that starts a migration stops the walk before the first copy. At decommission it walks again: the Jobs
+    are still declared but exactly as cutover ran them, so that update runs none."""
+    def sync_jobs(plan, hub):
+        return {r["name"]: r for r in plan.resources
+                if r["type"] == "kubernetes:batch/v1:Job" and r["name"].startswith(f"{hub}-sync-")}
+
+    for hub in HUBS[stack[0]]:
+        for phase, plan in phases.items():
+            exporter = one(plan, "kubernetes:apps/v1:Deployment", f"{hub}-home-usage")
+            runs = phase in ("sync", "cutover")
+            assert exporter["inputs"]["spec"]["replicas"] == (0 if runs else 1), (phase, hub)
+            assert bool(sync_jobs(plan, hub)) == (phase != "none"), (phase, hub)
+            for job in sync_jobs(plan, hub).values():
+                assert waits_on(plan, job, exporter), (phase, job["name"])
+        kept, ran = sync_jobs(phases["decommission"], hub), sync_jobs(phases["cutover"], hub)
+        assert {n: j["inputs"] for n, j in kept.items()} == {n: j["inputs"] for n, j in ran.items()}
 
 
 @pytest.mark.parametrize("stack", ["gcp"], indirect=True)

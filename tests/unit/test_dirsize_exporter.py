@@ -172,6 +172,8 @@ def test_the_pods_command_serves_the_walk_as_jovyan_and_stops_on_sigterm(share, 
 
 
 def _serve_and_scrape(share: Path, tmp_path: Path):
+    if os.geteuid() != 0:
+        pytest.skip("dropping to uid 1000 with setpriv needs root")
     port = free_port()
     command = usage_exporter.command()
     script_at = command.index(f"{usage_exporter.SCRIPT_DIR}/{usage_exporter.SCRIPT.name}")
