@@ -99,7 +99,10 @@ def plan(
     values, checked = _with_placeholders(values, unset), _with_placeholders(checked, unset)
     placeholders = program.placeholders(program.load_config(checked, stack))
     namespaced = {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:")}
-    monitor = _run(stack, namespaced, state)
+    try:
+        monitor = _run(stack, namespaced, state)
+    except pulumi.RunError as error:  # the program refused what the checks above passed: its lines, as `up` shows them
+        raise ConfigError(str(error).splitlines()) from None
     return replace(recorded(stack, monitor, unset), placeholders=placeholders)
 
 

@@ -299,3 +299,15 @@ def test_secret_keys_the_sdk_was_given_directly_count_as_the_engines(monkeypatch
         assert program.engine_secret_keys(values) == {"pangeo-hubs:hubs"}
     finally:
         runtime_config.set_all_config({}, [])
+
+
+def test_what_the_program_refuses_after_the_plans_own_checks_is_a_config_error(tmp_path):
+    """`ci: null` passes the plan's check (ci is optional) but reaches the program as the engine's
+    text 'null'; its refusal is the plan's exit 2 with its lines, not a RunError traceback."""
+    values = read_stack_file(REPO / "Pulumi.aws-us-west-2.yaml")
+    stack_file = tmp_path / "Pulumi.aws-us-west-2.yaml"
+    stack_file.write_text(yaml.safe_dump({"config": {**values, "pangeo-hubs:ci": None}}))
+    with pytest.raises(ConfigError) as error:
+        run.plan("aws-us-west-2", stack_file=stack_file)
+    assert error.value.problems == ["pangeo-hubs:ci: input should be a valid dictionary or instance of CiConfig, "
+                                    "got 'null'"]
