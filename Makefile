@@ -39,13 +39,14 @@ plan-json: $(VENV)/.installed
 test: check-tools lint-workflows $(VENV)/.installed $(VENV)/tools/helm node_modules/.package-lock.json
 	$(PYTHON) -m pytest -rs -n auto --dist loadfile
 
-# The system tools the tests use (home sync, the proxy from npm, promtool for the alert rules): stop and name the missing
+# The system tools the tests use (home sync, the proxy from npm, promtool for the alert rules,
+# amtool for Alertmanager's config): stop and name the missing
 # ones instead of letting pytest skip tests. .ci/run installs them with apt when run as root.
 check-tools:
-	@missing=""; for tool in rsync busybox npm node promtool; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in rsync busybox npm node promtool amtool; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make test: missing system tools:$$missing" >&2; \
-	  echo "  install them (Debian/Ubuntu: sudo apt-get install rsync busybox nodejs npm prometheus), or run .ci/run as root" >&2; \
+	  echo "  install them (Debian/Ubuntu: sudo apt-get install rsync busybox nodejs npm prometheus prometheus-alertmanager), or run .ci/run as root" >&2; \
 	  exit 1; \
 	fi
 

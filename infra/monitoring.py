@@ -42,6 +42,10 @@ def declare_monitoring(config: StackConfig, cluster: Cluster, hubs: dict[str, Da
             "grafana_entry": GrafanaEntry(address=entry.public_address, namespace=grafana.hub,
                                           selector=entry_selector(HubReleases(grafana.hub).jupyterhub)),
         }
+    alerts = config.monitoring.alerts
+    if alerts:  # to whom the budget alerts go
+        extra |= {"alert_emails": list(config.credits.alert_emails),
+                  "smtp_password": alerts.smtp.password.get_secret_value() if alerts.smtp.password else ""}
     tokens = {name: hub.metrics_token for name, hub in hubs.items()}
     return Monitoring(config.cluster.name, MonitoringArgs(config=config.monitoring, cluster=cluster,
                                                           hub_metrics_tokens=tokens, **extra), opts=opts)

@@ -4,6 +4,7 @@ from pydantic import Field
 
 from components.fields import Base, Int
 
+from .alertmanager_args import AlertsConfig
 from .grafana_args import GrafanaConfig
 
 
@@ -23,3 +24,6 @@ class MonitoringConfig(Base):
 
     prometheus: PrometheusConfig = PrometheusConfig()
     grafana: GrafanaConfig | None = Field(None, description="Grafana with the JupyterHub dashboards, for the operators.")
+    alerts: AlertsConfig | None = Field(
+        None, description="E-mail delivery of the alert rules (docs/operations.md, Alerts); unset: they fire in "
+        "Prometheus only, and nobody is told.")

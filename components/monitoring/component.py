@@ -10,6 +10,7 @@ from components.cluster.node_roles import hub_selector
 from components.helm import Chart
 from components.labels import PART_OF
 
+from .alertmanager_values import PASSWORD_KEY, SMTP_SECRET, alertmanager_policy, alertmanager_values
 from .args import MonitoringConfig
 from .grafana import Grafana, GrafanaArgs, GrafanaEntry
 from .prometheus_values import RELEASE, SERVER_PORT, SERVER_SELECTOR, prometheus_values, server_url
@@ -30,6 +31,9 @@ class MonitoringArgs:
     dashboards: dict[str, dict] = field(default_factory=dict)
     grafana_client_secret: pulumi.Input[str] = ""
     grafana_entry: GrafanaEntry | None = None
+    # With config.alerts: who the alert e-mails go to, and the SMTP relay's password.
+    alert_emails: list[str] = field(default_factory=list)
+    smtp_password: pulumi.Input[str] = ""
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -44,13 +48,23 @@ class Monitoring(pulumi.ComponentResource):
             f"{name}-hub-metrics-tokens", metadata={"name": TOKENS_SECRET, "namespace": in_namespace, "labels": PART_OF},
             string_data={hub: pulumi.Output.secret(token) for hub, token in args.hub_metrics_tokens.items()},
             opts=on_cluster)
+        secrets = [tokens]
+        alerts = args.config.alerts
+        if alerts:
+            secrets.append(k8s.core.v1.Secret(
+                f"{name}-alertmanager-smtp", metadata={"name": SMTP_SECRET, "namespace": in_namespace, "labels": PART_OF},
+                string_data={PASSWORD_KEY: pulumi.Output.secret(args.smtp_password)}, opts=on_cluster))
+            k8s.networking.v1.NetworkPolicy(f"{name}-alertmanager-policy", **alertmanager_policy(
+                in_namespace, smtp_port=alerts.smtp.port, prometheus_selector=SERVER_SELECTOR), opts=on_cluster)
+        core = hub_selector("core")
         self.prometheus = k8s.helm.v3.Release(
             f"{name}-prometheus", name=RELEASE, namespace=in_namespace, chart=PROMETHEUS.name,
             version=PROMETHEUS.version, repository_opts={"repo": PROMETHEUS.repository},
-            values=prometheus_values(args.config.prometheus, node_selector=hub_selector("core"),
-                                     hubs=list(args.hub_metrics_tokens)),
+            values=prometheus_values(args.config.prometheus, node_selector=core, hubs=list(args.hub_metrics_tokens),
+                                     alertmanager=alertmanager_values(alerts, emails=args.alert_emails,
+                                                                      node_selector=core)),
             timeout=600, cleanup_on_fail=True,
-            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[tokens])),
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=secrets)),
         )
         self.grafana = None
         if args.config.grafana:

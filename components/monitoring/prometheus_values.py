@@ -1,7 +1,8 @@
 """Values of the prometheus chart (29.27.0, Prometheus v3.14.0): the server, kube-state-metrics and node-exporter.
 
 Pure. The server and kube-state-metrics run on the core pool; the alert rules (alerts.py) are its rule file.
-Alertmanager and the pushgateway are off: nothing pushes, and alerts are not delivered yet.
+The pushgateway is off: nothing pushes. The `alertmanager` subchart, which delivers the alerts, is configured by
+alertmanager_values.py.
 """
 
 from .alerts import alert_rules
@@ -28,8 +29,9 @@ def server_url(namespace: str) -> str:
     return f"http://{SERVER_SERVICE}.{namespace}.svc.cluster.local:{SERVICE_PORT}"
 
 
-def prometheus_values(config: PrometheusConfig, *, node_selector: dict, hubs: list[str]) -> dict:
-    """`hubs`: the namespaces of the hubs whose /hub/metrics it scrapes, each token in TOKENS_SECRET (scrape.py)."""
+def prometheus_values(config: PrometheusConfig, *, node_selector: dict, hubs: list[str], alertmanager: dict) -> dict:
+    """`hubs`: the namespaces of the hubs whose /hub/metrics it scrapes, each token in TOKENS_SECRET (scrape.py);
+    `alertmanager`: the subchart's values (alertmanager_values.py), which the chart would otherwise enable as is."""
     return {
         "server": {"nodeSelector": node_selector, "resources": SERVER_RESOURCES,
                    "persistentVolume": {"size": f"{config.volume_gb}Gi"},
@@ -40,6 +42,6 @@ def prometheus_values(config: PrometheusConfig, *, node_selector: dict, hubs: li
         "serverFiles": {"alerting_rules.yml": alert_rules()},
         "scrapeConfigs": scrape_configs(hubs),
         "kube-state-metrics": {"nodeSelector": node_selector},
-        "alertmanager": {"enabled": False},
+        "alertmanager": alertmanager,
         "prometheus-pushgateway": {"enabled": False},
     }

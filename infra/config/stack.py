@@ -20,6 +20,7 @@ from .migration import legacy_stage, transition_problems
 # The most nodes a pool that runs anonymous code (a public binder's) may grow to: a bound on what
 # abuse can cost (docs/binder.md), well above what the shipped binders' quotas fill.
 ANONYMOUS_MAX_NODES = 20
+SMTP_BLOCKED_PORT = 25
 # Hub names feed cloud names with tight limits (GCP service account ids: 30 characters).
 HubKey = Annotated[str, name_rule(20)]
 
@@ -236,11 +237,18 @@ class StackConfig(Base):
         return problems
 
     def _monitoring_problems(self) -> list[tuple[str, str]]:
-        grafana = self.monitoring.grafana
-        if grafana is None or grafana.hub in self.hubs:
-            return []
-        return [("monitoring.grafana.hub", f"must be a hub of the stack ({', '.join(sorted(self.hubs))}), "
-                 f"got {grafana.hub!r}")]
+        problems = []
+        grafana, alerts = self.monitoring.grafana, self.monitoring.alerts
+        if grafana and grafana.hub not in self.hubs:
+            problems.append(("monitoring.grafana.hub", f"must be a hub of the stack ({', '.join(sorted(self.hubs))}), "
+                             f"got {grafana.hub!r}"))
+        # Both clouds block outbound port 25: GCP always ("Compute Engine does not allow outbound connections on
+        # port 25", https://cloud.google.com/compute/docs/tutorials/sending-mail), AWS unless a request lifts it
+        # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-resource-limits.html, "Email sending").
+        if alerts and alerts.smtp.port == SMTP_BLOCKED_PORT:
+            problems.append(("monitoring.alerts.smtp.port", f"must not be {SMTP_BLOCKED_PORT}: {self.provider} blocks "
+                             "outbound SMTP there; use the relay's submission port, 587 (or 465)"))
+        return problems
 
     def _legacy_problems(self) -> list[tuple[str, str]]:
         """The shared old deployment: present when a hub reads through it, reachable from the new
@@ -265,6 +273,9 @@ class StackConfig(Base):
         grafana = self.monitoring.grafana
         if grafana and grafana.github.client_secret is None:
             missing.append("monitoring.grafana.github.client_secret")
+        alerts = self.monitoring.alerts
+        if alerts and alerts.smtp.password is None:
+            missing.append("monitoring.alerts.smtp.password")
         cluster = self.legacy and self.legacy.cluster
         if cluster and cluster.kubeconfig is None and legacy_stage(
                 {k: h.migration for k, h in self.hubs.items()}) in ("sync", "cutover"):

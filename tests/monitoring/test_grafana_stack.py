@@ -73,9 +73,9 @@ def _problems(values) -> list[str]:
 
 
 def _with_secrets(*assignments):
-    """The shipped gcp config with every hub's secret set, and `assignments`."""
+    """The shipped gcp config with every hub's secret and the alerts' SMTP password set, and `assignments`."""
     return gcp_values(*[f"hubs.{h}.auth.github.client_secret=x" for h in ("prod", "staging", "binder")],
-                      *assignments)
+                      "monitoring.alerts.smtp.password=x", *assignments)
 
 
 def test_an_unset_client_secret_names_its_key():

@@ -46,7 +46,8 @@ def test_retention_and_volume_come_from_the_stacks_config(stack_name, rendered_s
 
 def test_a_changed_config_changes_the_rendered_server():
     _or_skip(lambda: (require_charts(), helm_binary()))
-    values = prometheus_values(PrometheusConfig(retention_days=45, volume_gb=50), node_selector=CORE, hubs=["prod"])
+    values = prometheus_values(PrometheusConfig(retention_days=45, volume_gb=50), node_selector=CORE, hubs=["prod"],
+                               alertmanager={"enabled": False})
     rendered = render_release({"urn": "prometheus", "name": "prometheus", "inputs": {
         "chart": "prometheus", "version": "29.27.0", "name": "prometheus", "namespace": "monitoring",
         "values": values}})

@@ -230,6 +230,7 @@ def test_an_encrypted_secret_beside_it_passes(tmp_path):
 @pytest.mark.parametrize("assignment, key", [
     ("hub_defaults.auth.github.client_secret=plain", "pangeo-hubs:hub_defaults.auth.github.client_secret"),
     ("monitoring.grafana.github.client_secret=plain", "pangeo-hubs:monitoring.grafana.github.client_secret"),
+    ("monitoring.alerts.smtp.password=plain", "pangeo-hubs:monitoring.alerts.smtp.password"),
     ("hubs.prod.migration.legacy_hub={namespace: old, kubeconfig: plain}",
      "pangeo-hubs:hubs.prod.migration.legacy_hub.kubeconfig"),
     ("legacy={cluster: {kubeconfig: plain}}", "pangeo-hubs:legacy.cluster.kubeconfig"),
