@@ -72,6 +72,31 @@ def _domain(value: str) -> str:
 Domain = Annotated[str, AfterValidator(_domain)]
 
 
+# A GCP project id: 6 to 30 lower-case letters, digits and hyphens, starting with a letter and not
+# ending with a hyphen (https://cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin).
+# Project ids have no upper case; the console's project *name* may, and is a different thing.
+GCP_PROJECT_ID = r"[a-z][-a-z0-9]{4,28}[a-z0-9]"
+
+
+def project_id_problem(value: str) -> str | None:
+    """Why `value` is not a GCP project id, or None."""
+    if re.fullmatch(GCP_PROJECT_ID, value):
+        return None
+    lower = value.lower()
+    hint = f" (ids have no upper case: probably {lower!r})" if re.fullmatch(GCP_PROJECT_ID, lower) else ""
+    return ("must be a GCP project id, 6 to 30 lower-case letters, digits and hyphens that start with a letter "
+            f"and do not end with a hyphen; got {value!r}{hint}")
+
+
+def _project_id(value: str) -> str:
+    if problem := project_id_problem(value):
+        raise PydanticCustomError("project_id", "{problem}", {"problem": problem})
+    return value
+
+
+ProjectId = Annotated[str, AfterValidator(_project_id)]
+
+
 def name_rule(max_length: int) -> AfterValidator:
     """A lowercase DNS-label-like name of at most `max_length` characters."""
     pattern = re.compile(rf"^[a-z]([-a-z0-9]{{0,{max_length - 2}}}[a-z0-9])?$")

@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from components.fields import Base, Email, LabelKey, LabelValue, Number, reject
+from components.fields import Base, Email, LabelKey, LabelValue, Number, ProjectId, reject
 
 
 class ProjectConfig(Base):
     """The GCP project: adopted by id, or created under an organisation or folder."""
 
-    id: str = Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$", description="GCP project id.")
+    id: ProjectId = Field(description="GCP project id.")
     create: bool = Field(False, description="Create the project (true) or adopt an existing one.")
     org_id: str | None = Field(None, pattern=r"^[0-9]+$", description="Organisation to create it under.")
     folder_id: str | None = Field(None, pattern=r"^[0-9]+$", description="Folder to create it under.")

@@ -8,7 +8,7 @@ import ipaddress
 
 from pydantic import Field, SecretStr
 
-from components.fields import Base, Key
+from components.fields import Base, Key, ProjectId
 from components.phases import PHASES, Phase
 
 __all__ = ["PHASES", "Phase", "LegacyCluster", "LegacyHome", "LegacyNetwork", "LegacyResources"]
@@ -54,7 +54,7 @@ class LegacyResources(Base):
     """The old deployment, once per stack however many hubs it served: adopted with `import`,
     read through an rsync export while hubs sync, deleted after every hub using it is cut over."""
 
-    project: str = Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$", description="Project holding them.")
+    project: ProjectId = Field(description="Project holding them.")
     network: LegacyNetwork | None = None
     cluster: LegacyCluster | None = None
     home: LegacyHome | None = None

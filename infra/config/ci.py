@@ -13,14 +13,14 @@ from pydantic import AfterValidator, ValidationInfo
 
 from components.cluster import aws_names, gcp_names
 from components.credit_project.args import CiConfig
-from components.fields import reject
+from components.fields import GCP_PROJECT_ID, reject
 
 from .placeholders import PLACEHOLDER_PROJECT
 
 # A Cloud KMS key's resource name, as the `gcpkms://` secrets provider names it
 # (https://cloud.google.com/kms/docs/resource-hierarchy#retrieve_resource_id); its project may be
 # the README's placeholder, which only the offline plan accepts (placeholders.py).
-_GCP_KEY = re.compile(rf"^projects/([a-z][-a-z0-9]{{4,28}}[a-z0-9]|{PLACEHOLDER_PROJECT})/locations/[-a-z0-9]+"
+_GCP_KEY = re.compile(rf"^projects/({GCP_PROJECT_ID}|{PLACEHOLDER_PROJECT})/locations/[-a-z0-9]+"
                       r"/keyRings/[-_A-Za-z0-9]{1,63}/cryptoKeys/[-_A-Za-z0-9]{1,63}$")
 # An AWS KMS key by alias (not an AWS-managed `alias/aws/` one) or by key ARN
 # (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id).
@@ -38,8 +38,14 @@ def ci_problems(ci: CiConfig, provider: str, cluster: str, created_project: str 
         if problem := gcp_names.bucket_problem(ci.state_bucket):
             problems.append(("state_bucket", problem))
         if not (key := _GCP_KEY.match(ci.secrets_key)):
-            problems.append(("secrets_key", "must be a Cloud KMS key as projects/P/locations/L/keyRings/R/cryptoKeys/K, "
-                                            f"got {ci.secrets_key!r}"))
+            project = re.match(r"^projects/([^/]+)/", ci.secrets_key)
+            lower = project and project.group(1).lower()
+            if lower and lower != project.group(1) and re.fullmatch(GCP_PROJECT_ID, lower):
+                problems.append(("secrets_key", f"names project {project.group(1)!r}, but GCP project ids are "
+                                                f"lower-case: probably {lower!r}"))
+            else:
+                problems.append(("secrets_key", "must be a Cloud KMS key as projects/P/locations/L/keyRings/R/cryptoKeys/K, "
+                                                f"got {ci.secrets_key!r}"))
         elif key.group(1) == created_project:
             # The key decrypts the stack's config before the program runs, so it must exist before
             # the project the program creates.
