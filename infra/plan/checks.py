@@ -9,7 +9,7 @@ run them on every plan (both stacks at every migration phase, and the example).
 from components.credit_project.gcp_apis import TYPE_APIS
 from components.labels import REPLACE_UNREADY
 
-from .collisions import kept_ids
+from .collisions import kept_ids, shared_oidc_issuers
 from .run import Plan
 
 JOB = "kubernetes:batch/v1:Job"
@@ -108,6 +108,7 @@ CHECKS = {
     "budgets exclude credits": credit_budgets,
     "no EKS extended support": extended_support,
     "ids free after a teardown": kept_ids,
+    "one OIDC provider per issuer": shared_oidc_issuers,
 }
 
 

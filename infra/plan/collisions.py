@@ -7,6 +7,10 @@ resource still holds, and the update fails there (EKS: ResourceInUseException; G
 409 already exists). So every input that forces a replacement and that config can
 change must change the name too, or the resource must be `delete_before_replace`.
 Which inputs force a replacement comes from labels.REPLACE_ON_CHANGES.
+
+Two more ways a name collides, checked on every plan (infra/plan/checks.py): an id the
+cloud keeps after a delete (kept_ids), and one AWS account's OIDC provider declared
+twice for an issuer (shared_oidc_issuers).
 """
 
 from . import labels
@@ -74,3 +78,30 @@ def kept_ids(plan: Plan) -> list[str]:
             "is fixed, and the cloud keeps a deleted one's id for 30 days: a stack made again within them fails; "
             "give it a random suffix (pulumi_random)"
             for r in plan.resources if r["type"] in KEPT_AFTER_DELETE and not fresh(r["urn"], set())]
+
+
+OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+
+
+def _issuer(url: str) -> str:
+    # IAM keeps a provider's URL without its scheme (GetOpenIDConnectProvider's Url), and an
+    # issuer written with a closing slash is the same issuer.
+    return url.removeprefix("https://").rstrip("/")
+
+
+def shared_oidc_issuers(plan: Plan) -> list[str]:
+    """OIDC providers the plan declares twice for one issuer URL.
+
+    An AWS account holds one OIDC provider per issuer URL: a second create is refused with
+    EntityAlreadyExists (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html).
+    Every AWS provider of the stack reaches its one account (config names no other), so the
+    plan may declare each issuer once: GitHub's for the CI roles, each cluster's own."""
+    by_issuer: dict[str, list[str]] = {}
+    for r in plan.resources:
+        url = r["inputs"].get("url") if r["type"] == OIDC_PROVIDER else None
+        if isinstance(url, str):
+            by_issuer.setdefault(_issuer(url), []).append(r["name"])
+    return [f"{', '.join(names)} ({OIDC_PROVIDER}): {len(names)} providers for the issuer {issuer}, and an "
+            "account holds one per issuer URL (EntityAlreadyExists); declare it once, or trust the account's own "
+            "(ci.github_oidc_provider: existing)"
+            for issuer, names in sorted(by_issuer.items()) if len(names) > 1]

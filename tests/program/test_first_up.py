@@ -13,7 +13,7 @@ from infra.plan import plan
 from infra.plan.checks import (
     credit_budgets, default_providers, disabled_apis, extended_support, first_up_problems, unready_jobs,
 )
-from infra.plan.collisions import kept_ids
+from infra.plan.collisions import kept_ids, shared_oidc_issuers
 from infra.plan.mocks import Invoke
 from tests.example import plan_example
 
@@ -117,3 +117,21 @@ def test_a_pool_id_that_a_teardown_leaves_taken_is_reported(plans):
     assert [p.split(" ")[0] for p in problems] == ["pangeo-hubs-github", "pangeo-hubs-github"]
     assert problems[0].startswith("pangeo-hubs-github (gcp:iam/workloadIdentityPool:WorkloadIdentityPool): its "
                                   "workloadIdentityPoolId 'pangeo-hubs-github' is fixed")
+
+
+GITHUB_PROVIDER = ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pangeo-hubs-github")
+
+
+@pytest.mark.parametrize("url", ["https://token.actions.githubusercontent.com",
+                                 "https://token.actions.githubusercontent.com/"])
+def test_a_second_provider_for_github_s_issuer_in_the_account_is_reported(plans, url):
+    def second(p):  # a second component declaring the account's GitHub provider, as a second stack would
+        github = one(p, *GITHUB_PROVIDER)
+        p.resources.append({**copy.deepcopy(github), "urn": github["urn"] + "-2", "name": "other-github",
+                            "inputs": {**github["inputs"], "url": url}})
+
+    assert shared_oidc_issuers(plans["aws-us-west-2"]) == []
+    [problem] = shared_oidc_issuers(_faulty(plans["aws-us-west-2"], second))
+    assert problem.startswith("pangeo-hubs-github, other-github (aws:iam/openIdConnectProvider:OpenIdConnectProvider): "
+                              "2 providers for the issuer token.actions.githubusercontent.com")
+
