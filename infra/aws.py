@@ -5,6 +5,7 @@ import pulumi_aws as aws
 
 from components.cluster.eks import EksCluster, EksClusterArgs
 from components.credit_project.aws import AwsCreditProject, AwsCreditProjectArgs
+from components.credit_project.aws_ci import UnusableGithubProvider
 from components.nfs_home.efs import EfsHome, EfsHomeArgs
 from infra.config import NAMESPACE, ConfigError, StackConfig
 from infra.config.caller import caller_problems
@@ -17,8 +18,11 @@ def build(config: StackConfig, *, check_caller: bool = True) -> dict:
     """The stack; `check_caller` (off in the offline plan, whose caller is the mocks') first
     refuses an update by an identity the cluster would not let in (infra/config/caller.py)."""
     cloud = config.cloud
-    credits = AwsCreditProject(config.cluster.name, AwsCreditProjectArgs(
-        credits=config.credits, region=cloud.region, ci=config.ci))
+    try:
+        credits = AwsCreditProject(config.cluster.name, AwsCreditProjectArgs(
+            credits=config.credits, region=cloud.region, ci=config.ci))
+    except UnusableGithubProvider as error:
+        raise ConfigError([f"{NAMESPACE}:ci.github_oidc_provider: is existing, but {error}"]) from None
     if check_caller:
         refuse_outsider(config, credits.provider)
     # Components take the account provider for their AWS children; no depends_on, so

@@ -89,19 +89,49 @@ def preview_policy(bucket: str, secrets_key: str, region: str, account_id: str) 
     }, sort_keys=True)
 
 
+class UnusableGithubProvider(ValueError):
+    """The account has no OIDC provider for GitHub's issuer that the CI roles could trust."""
+
+
+def existing_provider_problem(url: str, client_ids: list[str]) -> str | None:
+    """Why the account's provider, as IAM describes it, can't be the roles' trust, or None.
+
+    IAM hands a provider's URL back without its scheme. AssumeRoleWithWebIdentity accepts a
+    token only if its `aud` is one of the provider's client ids ("audiences",
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html),
+    and configure-aws-credentials asks GitHub for a token with `aud` sts.amazonaws.com, which
+    trust_policy also requires: without it every CI job's assume fails."""
+    issuer = url.removeprefix("https://").rstrip("/")
+    if issuer != GITHUB_ISSUER:
+        return f"the account's provider found for GitHub is for {issuer!r}, not {GITHUB_ISSUER}"
+    if AUDIENCE not in client_ids:
+        return (f"the account's provider for {GITHUB_ISSUER} has the audiences {sorted(client_ids)}, without "
+                f"{AUDIENCE}: add it (aws iam add-client-id-to-open-id-connect-provider), or the CI roles' "
+                "tokens are refused")
+    return None
+
+
 def github_provider_arn(name: str, ci: CiConfig, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
     """The account's OIDC provider for GitHub's issuer: made here, or (`existing`) looked up by URL.
 
     An account holds one provider per issuer URL: CreateOpenIDConnectProvider answers
     EntityAlreadyExists for a second (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html),
     so a second stack in the account, or an account whose other workflows already trust
-    GitHub, uses the one it has. Its audiences must include sts.amazonaws.com.
+    GitHub, uses the one it has. The lookup is made before the roles are declared, and raises
+    UnusableGithubProvider when there is none or its URL or audiences won't do.
     """
     url = f"https://{GITHUB_ISSUER}"
     if ci.github_oidc_provider == "existing":
         # Through the stack's provider: the default one would look in whatever account the shell is in.
-        return aws.iam.get_open_id_connect_provider_output(
-            url=url, opts=pulumi.InvokeOptions(parent=opts.parent, provider=opts.provider)).arn
+        try:
+            found = aws.iam.get_open_id_connect_provider(
+                url=url, opts=pulumi.InvokeOptions(parent=opts.parent, provider=opts.provider))
+        except Exception as error:  # the data source's own words: not found, or access denied
+            raise UnusableGithubProvider(f"looking up the account's provider for {url} failed ({error}); if the "
+                                         "account has none, leave ci.github_oidc_provider unset to create it") from None
+        if problem := existing_provider_problem(found.url, found.client_id_lists):
+            raise UnusableGithubProvider(problem)
+        return pulumi.Output.from_input(found.arn)
     return aws.iam.OpenIdConnectProvider(
         f"{name}-github", url=url, client_id_lists=[AUDIENCE], thumbprint_lists=GITHUB_THUMBPRINTS, opts=opts,
     ).arn
