@@ -60,3 +60,29 @@ def test_a_new_name_or_delete_before_replace_avoids_it():
     deleted_first = Change("update", _group("user-abc123", ["a", "b", "c"], delete_first=True), ["subnetIds"],
                            label="replace", before=before, replaced_by=["subnetIds"])
     assert self_collisions([renamed, deleted_first]) == []
+
+
+
+def _names_without_zones(monkeypatch):
+    from components.cluster import aws_names
+    hashed = aws_names.node_group
+    monkeypatch.setattr(aws_names, "node_group", lambda key, machine, fallback, spot, zones, cidr:
+                        hashed(key, machine, fallback, spot, [], ""))
+
+
+def _names_without_spot(monkeypatch):
+    from components.cluster import gke
+    monkeypatch.setattr(gke, "node_pool_name", lambda key, pool: f"{key}-fixed")
+
+
+@pytest.mark.parametrize("stack, fault, change, forcing, name_input", [
+    # node group names before they hashed the subnets' zones
+    ("aws-us-west-2", _names_without_zones, CHANGES["aws-us-west-2"][0], "subnetIds", "nodeGroupName"),
+    # a node pool name that leaves spot out
+    ("gcp", _names_without_spot, CHANGES["gcp"][0], "nodeConfig.spot", "name"),
+])
+def test_a_name_that_leaves_out_a_forcing_input_is_reported_on_real_plans(monkeypatch, stack, fault, change, forcing,
+                                                                          name_input):
+    fault(monkeypatch)
+    problems = self_collisions(diff_plans(plan(stack), plan(stack, overrides=(change,))))
+    assert problems and all(f"replaced because of {forcing}" in p and f"its {name_input} stays" in p for p in problems)
