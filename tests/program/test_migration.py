@@ -353,3 +353,26 @@ def test_every_phase_passes_the_first_up_checks(phases):
     for phase, result in phases.items():
         problems = first_up_problems(result)
         assert problems == {check: [] for check in problems}, phase
+
+
+def test_every_phase_installs_the_crds_before_the_releases_that_use_them(phases):
+    """tests/render's 'CRDs installed first' (conflicts.crd_order, real helm) at every phase, not only
+    the shipped one: a phase that adds, drops or rewires a Release must still leave every gateway
+    waiting for the one that installs the CRDs. A Release identical to one already rendered is not
+    rendered again."""
+    import json
+
+    from tests.render.conflicts import crd_order
+    from tests.render.helm import RELEASE, render_release
+
+    renders = {}
+    for phase, result in phases.items():
+        rendered = {}
+        for release in (r for r in result.resources if r["type"] == RELEASE):
+            key = json.dumps([release["urn"], release["inputs"]], sort_keys=True)
+            if key not in renders:
+                renders[key] = render_release(release)
+            rendered[release["urn"]] = renders[key]
+        assert all(r.manifests and not r.problems for r in rendered.values()), phase
+        assert sum(any(m.get("kind") == "CustomResourceDefinition" for m in r.manifests) for r in rendered.values()), phase
+        assert crd_order(result, rendered) == [], phase
