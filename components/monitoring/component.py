@@ -11,10 +11,14 @@ from components.helm import Chart
 from components.labels import PART_OF
 
 from .alertmanager_values import PASSWORD_KEY, SMTP_SECRET, alertmanager_policy, alertmanager_values
+from .alertmanager_values import PORT as ALERTMANAGER_PORT
+from .alertmanager_values import SELECTOR as ALERTMANAGER_SELECTOR
 from .args import MonitoringConfig
 from .grafana import Grafana, GrafanaArgs, GrafanaEntry
+from .grafana_values import pod_labels as grafana_labels
 from .prometheus_values import RELEASE, SERVER_PORT, SERVER_SELECTOR, prometheus_values, server_url
 from .scrape import TOKENS_SECRET
+from .server_policy import server_policy
 
 PROMETHEUS = Chart("prometheus", "29.27.0", "https://prometheus-community.github.io/helm-charts")
 NAMESPACE = "monitoring"
@@ -66,6 +70,9 @@ class Monitoring(pulumi.ComponentResource):
             timeout=600, cleanup_on_fail=True,
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=secrets)),
         )
+        k8s.networking.v1.NetworkPolicy(f"{name}-prometheus-policy", **server_policy(
+            in_namespace, grafana_selector={"matchLabels": grafana_labels()} if args.config.grafana else None,
+            alertmanager=(ALERTMANAGER_SELECTOR, ALERTMANAGER_PORT) if alerts else None), opts=on_cluster)
         self.grafana = None
         if args.config.grafana:
             self.grafana = Grafana(f"{name}-grafana", GrafanaArgs(

@@ -115,7 +115,7 @@ def grafana_values(config: GrafanaConfig, *, admin_password, client_secret, prom
     }
 
 
-def _pod_selector() -> dict:
+def pod_labels() -> dict:
     """The chart's selectorLabels for release RELEASE (its _helpers.tpl)."""
     return {"app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": RELEASE}
 
@@ -127,7 +127,7 @@ def grafana_policy(namespace: str, *, entry_namespace: str, entry_selector: dict
     return {
         "metadata": {"name": FULLNAME, "namespace": namespace, "labels": dict(PART_OF)},
         "spec": {
-            "podSelector": {"matchLabels": _pod_selector()},
+            "podSelector": {"matchLabels": pod_labels()},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": entry_namespace}},
                                    "podSelector": entry_selector}],
