@@ -45,9 +45,10 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()
 
 
-def _computed(typ: str, name: str, inputs: dict, state: dict | None = None) -> dict:
-    """Outputs a real provider computes, for the types whose outputs the program reads."""
-    project = inputs.get("project", "mock-project")
+def _computed(typ: str, name: str, inputs: dict, state: dict | None = None, project: str = "mock-project") -> dict:
+    """Outputs a real provider computes, for the types whose outputs the program reads;
+    `project`: the one a gcp resource without its own is in (its provider's)."""
+    project = inputs.get("project", project)
     if typ == "gcp:container/cluster:Cluster":
         return {"endpoint": "203.0.113.10", "masterAuth": {"clusterCaCertificate": "bW9jay1jYQ=="}}
     if typ == "gcp:filestore/instance:Instance":
@@ -115,10 +116,16 @@ class PlanMocks(pulumi.runtime.Mocks):
 
     def __init__(self, state: dict | None = None):
         self.state = state
+        self.gcp_projects: dict[str, str] = {}  # gcp provider id -> its project
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        state = {**args.inputs, **_computed(args.typ, args.name, args.inputs, self.state)}
-        return args.resource_id or f"{args.name}-id", state
+        resource_id = args.resource_id or f"{args.name}-id"
+        if args.typ == "pulumi:providers:gcp" and args.inputs.get("project"):
+            self.gcp_projects[resource_id] = args.inputs["project"]
+        # A provider reference is "<urn>::<id>"; a gcp resource without a project is in its provider's.
+        project = self.gcp_projects.get((args.provider or "").rsplit("::", 1)[-1], "mock-project")
+        state = {**args.inputs, **_computed(args.typ, args.name, args.inputs, self.state, project)}
+        return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == "gcp:organizations/getProject:getProject":

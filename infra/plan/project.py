@@ -6,6 +6,7 @@ the same engine rules apply (a duplicate URN, a parent never registered).
 """
 
 import runpy
+from dataclasses import replace
 from pathlib import Path
 
 import pulumi
@@ -13,7 +14,7 @@ import yaml
 
 from infra.config import ConfigError, read_stack_file, set_key
 
-from .run import Plan, recorded, replace_secure, run_program, with_config
+from .run import Plan, config_projects, recorded, replace_secure, run_program, with_config
 
 
 def project_file(directory: Path) -> tuple[str, Path]:
@@ -44,4 +45,4 @@ def plan_project(directory: Path, stack: str, overrides: tuple[str, ...] = ()) -
         monitor = run_program(lambda: runpy.run_path(str(main), run_name="__main__"), stack=stack, project=project)
     except pulumi.RunError as error:
         raise ConfigError(str(error).splitlines()) from None
-    return recorded(stack, monitor)
+    return replace(recorded(stack, monitor), config_projects=sorted(config_projects(values)))

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -35,6 +36,8 @@ class Plan:
     placeholders: list[str] = field(default_factory=list)
     # The data sources the program called (mocks.Invoke), for the checks of infra/plan/checks.py.
     invokes: list = field(default_factory=list)
+    # The GCP projects the stack's config names (config_projects), for the same checks.
+    config_projects: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"stack": self.stack, "resources": self.resources, "outputs": self.outputs, "estimates": self.estimates}
@@ -59,6 +62,27 @@ def _with_placeholders(values: dict[str, Any], unset: list[str]) -> dict[str, An
     for path in unset:
         values = set_key(values, f"{path}={PLACEHOLDER}")
     return values
+
+
+# The P of a GCP resource name projects/P/...
+PROJECT_PATH = re.compile(r"(?:^|/)projects/([^/]+)/")
+
+
+def config_projects(node: Any) -> set[str]:
+    """The GCP projects a config (its keys of every namespace) names: the value of a `project` key
+    (`gcp:project`, `legacy.project`), a `project` mapping's `id` (`credits.project.id`), and the
+    P of every `projects/P/...` resource name (`ci.secrets_key`)."""
+    if isinstance(node, dict):
+        found = set()
+        for key, value in node.items():
+            if str(key).rsplit(":", 1)[-1] == "project":
+                own = value.get("id") if isinstance(value, dict) else value
+                found |= {own} if isinstance(own, str) else set()
+            found |= config_projects(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*map(config_projects, node)) if node else set()
+    return set(PROJECT_PATH.findall(node)) if isinstance(node, str) else set()
 
 
 def replace_secure(node: Any) -> Any:
@@ -103,7 +127,8 @@ def plan(
         monitor = _run(stack, namespaced, state)
     except pulumi.RunError as error:  # the program refused what the checks above passed: its lines, as `up` shows them
         raise ConfigError(str(error).splitlines()) from None
-    return replace(recorded(stack, monitor, unset), placeholders=placeholders)
+    return replace(recorded(stack, monitor, unset), placeholders=placeholders,
+                   config_projects=sorted(config_projects(values)))
 
 
 def _hubs(values: dict[str, Any]) -> dict:

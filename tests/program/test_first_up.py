@@ -11,7 +11,8 @@ import pytest
 
 from infra.plan import plan
 from infra.plan.checks import (
-    credit_budgets, default_providers, disabled_apis, extended_support, first_up_problems, unready_jobs,
+    credit_budgets, default_providers, disabled_apis, extended_support, first_up_problems, unnamed_projects,
+    unready_jobs,
 )
 from infra.plan.collisions import kept_ids, shared_oidc_issuers
 from infra.plan.mocks import Invoke
@@ -135,3 +136,27 @@ def test_a_second_provider_for_github_s_issuer_in_the_account_is_reported(plans,
     assert problem.startswith("pangeo-hubs-github, other-github (aws:iam/openIdConnectProvider:OpenIdConnectProvider): "
                               "2 providers for the issuer token.actions.githubusercontent.com")
 
+
+
+@pytest.mark.parametrize("field, value", [
+    ("cryptoKeyId", "projects/pangeo-admin/locations/us-central1/keyRings/pulumi/cryptoKeys/pulumi-secrets"),
+    ("project", "pangeo-admin"),
+])
+def test_a_project_that_config_does_not_name_is_reported(plans, field, value):
+    def written_in(p):  # the key's project written into the code instead of read from ci.secrets_key
+        member = next(r for r in p.resources if r["type"] == "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+        member["inputs"][field] = value
+
+    assert unnamed_projects(plans["gcp"]) == []
+    [problem] = unnamed_projects(_faulty(plans["gcp"], written_in))
+    assert "(gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember) is in the project 'pangeo-admin', which no config key " \
+           "names" in problem
+
+
+def test_the_projects_config_names_are_read_from_every_key_that_can_name_one():
+    from infra.plan.run import config_projects
+    assert config_projects({"gcp:project": "a-project", "pangeo-hubs:credits": {"project": {"id": "b-project"}},
+                            "pangeo-hubs:legacy": {"project": "c-project"},
+                            "pangeo-hubs:ci": {"secrets_key": "projects/d-project/locations/l/keyRings/r/cryptoKeys/k"},
+                            "pangeo-hubs:hubs": {"prod": {"domain": "projects.example.org"}}}) == {
+        "a-project", "b-project", "c-project", "d-project"}
