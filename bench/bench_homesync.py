@@ -146,6 +146,8 @@ def main() -> None:
     ap.add_argument("--target-files", type=float, default=1e6, help="files on the real volume")
     ap.add_argument("--remote-stat-ms", type=float, default=0.5, help="one metadata round trip to a share (ms)")
     ap.add_argument("--final-parallel", type=int, default=8, help="--parallel assumed for the real final pass")
+    ap.add_argument("--tree-age", type=float, default=200,
+                    help="seconds between making the tree and the first bulk (see the scan's window)")
     ap.add_argument("--write", metavar="FILE", help="insert/replace the benchmark section in FILE")
     ap.add_argument("--label", default="small files", help="names the tree, and its section in FILE")
     a = ap.parse_args()
@@ -157,12 +159,19 @@ def main() -> None:
     src = work / "src"
     try:
         nfiles, nbytes = generate(src, a.users, a.files_per_user, a.large, a.large_mb, 1)
+        made = time.time()
         mapfile = work / "map.tsv"
         map_usernames(src, mapfile)
         time.sleep(1.1)  # stamps are whole seconds: the tree is strictly older than the first
         cold = drop_caches()
         cp_s = timed(["cp", "-a", str(src), str(work / "cp")])
         shutil.rmtree(work / "cp")
+        # The old side's scan stats every entry whose ctime falls within whole
+        # minutes (two to spare) of the bulk's clean point: busybox find, in the
+        # export's Alpine image, has -cmin but no -cnewer (scan_changes.sh). On a
+        # real share the tree is days older than the bulk; a tree made seconds
+        # before it would be stat'ed whole, which production never does.
+        time.sleep(max(0.0, made + a.tree_age - time.time()))
         with rsync_daemon(src, work / "daemon") as url:
             paths = {"directory": src, "rsync daemon": url}
             bulk, final, noop = {}, {}, {}
