@@ -92,8 +92,10 @@ batch_plan() {
         { i = $1; p = $0; sub(/^[^ ]+ /, "", p)
           for (k = 1; k <= n; k++) if (index(p, tree[k] "/") == 1) print i }' \
         "$bp.kinds" "$bp.oldlinks" >>"$bp.walk.x"
-    # the lists, the pending stamps and the homes left to workers
-    awk -v out="$bp" -v pending="$HS_STATE/pending/" -v clean="$((T0 - SKEW))" '
+    # the lists, the pending stamps and the homes left to workers; the files
+    # also in PAR parts of whole homes, which final_files copies at once (a
+    # home's hard links stay in one part; bulk links none across homes)
+    awk -v out="$bp" -v pending="$HS_STATE/pending/" -v clean="$((T0 - SKEW))" -v parts="$PAR" '
         FILENAME == ARGV[1] { x[$1] = 1; next }
         FILENAME == ARGV[2] {
             if ($1 in x) print $1, $2, $3 >>(out ".walk")
@@ -106,7 +108,10 @@ batch_plan() {
         $1 in x { next }
         {
             p = $0; sub(/^[^ ]+ [^ ]+ /, "", p)
-            if ($2 == "f") printf "%s%c", p, 0 >(out ".files")
+            if ($2 == "f") {
+                printf "%s%c", p, 0 >(out ".files")
+                printf "%s%c", p, 0 >(out ".files." ($1 % parts))
+            }
             else printf "%s/.%c", p, 0 >(out ($2 == "t" ? ".trees" : ".dirs"))
         }' "$bp.walk.x" "$bp.users" "$bp.kinds" || return 1
     for k in files trees dirs names joined; do [ -e "$bp.$k" ] || : >"$bp.$k"; done

@@ -27,19 +27,22 @@ check_map() {
     $MAPERR"
 }
 
-# open_source SRC: sets RSRC and REMOTE (and lists a daemon's top level in
-# LOGDIR/list.top); dies when SRC cannot be read.
+# open_source SRC: sets RSRC and REMOTE (and starts listing a daemon's top
+# level into LOGDIR/list.top: source_reached waits for it); dies when SRC
+# cannot be read.
 open_source() {
+    PROBE=
     case $1 in
     rsync://*)
         # An rsync daemon (the old cluster's read-only export of the old homes).
         [ -n "$MAP" ] || die "an rsync:// source needs --map"
         RSRC=${SRC%/}
         REMOTE=1
-        # its top level, kept in LOGDIR/list.top for the map's pairs
+        # its top level, kept in LOGDIR/list.top for the map's pairs; it runs
+        # while source_facts fetches the change scan, a round trip apiece
         rsync --contimeout="$CONTIMEOUT" --timeout="$CONTIMEOUT" --list-only "$RSRC/" \
-            >"$LOGDIR/list.top" 2>"$LOGDIR/list.err" ||
-            die "cannot reach $RSRC/: $(grep -v '^rsync error:' "$LOGDIR/list.err" | head -n 3 | tr '\n' ' ')"
+            >"$LOGDIR/list.top" 2>"$LOGDIR/list.err" &
+        PROBE=$!
         ;;
     *)
         REMOTE=0
@@ -55,6 +58,14 @@ open_source() {
         done
         ;;
     esac
+}
+
+# source_reached: dies unless open_source's listing of a daemon succeeded.
+source_reached() {
+    [ -n "$PROBE" ] || return 0
+    wait "$PROBE" ||
+        die "cannot reach $RSRC/: $(grep -v '^rsync error:' "$LOGDIR/list.err" | head -n 3 | tr '\n' ' ')"
+    PROBE=
 }
 
 # real path of a directory that may not exist yet: resolve the nearest
@@ -98,7 +109,10 @@ source_facts() {
         fi
         nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
         t_asked=$(now)
-        if fetch_scan "${since:-tops}.$nonce" "$HS_SCAN"; then
+        scan_rc=0
+        fetch_scan "${since:-tops}.$nonce" "$HS_SCAN" || scan_rc=$?
+        source_reached
+        if [ "$scan_rc" -eq 0 ]; then
             SRC_USED=$(meta_value "$HS_SCAN" used)
             lag=$(($(meta_value "$HS_SCAN" now) - t_asked))
             if [ "$lag" -lt "-$SKEW" ] || [ "$lag" -gt "$(($(now) - t_asked + SKEW))" ]; then
@@ -117,6 +131,7 @@ source_facts() {
         set -- $(df_bytes "$RSRC")
         SRC_USED=${2:-}
     fi
+    source_reached
 }
 
 # The new share must hold the old homes with headroom; checked before
@@ -150,13 +165,15 @@ batched_final() {
     : >"$LOGDIR/fin.err"
     : >"$LOGDIR/fin.trees"
     : >"$LOGDIR/fin.dirs"
-    : >"$LOGDIR/fin.files"
+    : >"$LOGDIR/fin.files.0"
     : >"$LOGDIR/fin.users"
     NBATCH=0
     if [ -s "$LOGDIR/batch.joined" ]; then
         cat "$LOGDIR/batch.trees" >>"$LOGDIR/fin.trees"
         cat "$LOGDIR/batch.dirs" >>"$LOGDIR/fin.dirs"
-        cat "$LOGDIR/batch.files" >>"$LOGDIR/fin.files"
+        for part in "$LOGDIR"/batch.files.*; do
+            [ ! -e "$part" ] || cat "$part" >>"$LOGDIR/fin.files.${part##*.}"
+        done
         cat "$LOGDIR/batch.joined" >>"$LOGDIR/fin.users"
         NBATCH=$(wc -l <"$LOGDIR/batch.joined" | tr -d ' ')
     fi
@@ -165,7 +182,7 @@ batched_final() {
         lb=${d%.defer}
         cat "$lb.trees" >>"$LOGDIR/fin.trees"
         cat "$lb.dirs" >>"$LOGDIR/fin.dirs"
-        cat "$lb.files" >>"$LOGDIR/fin.files"
+        cat "$lb.files" >>"$LOGDIR/fin.files.0"
         cat "$d" >>"$LOGDIR/fin.users"
     done
     if [ -s "$LOGDIR/fin.users" ]; then
@@ -182,11 +199,7 @@ batched_final() {
                 FINRC=-1
             fi
         fi
-        if [ "$FINRC" -eq 0 ] && [ -s "$LOGDIR/fin.files" ]; then
-            if [ "$REMOTE" = 1 ]; then cmp=-I; else cmp=--checksum; fi
-            rs "$LOGDIR/fin" "$cmp" "$@" --files-from="$LOGDIR/fin.files" --stats \
-                "$RSRC/" "$RDST/" || FINRC=$?
-        fi
+        [ "$FINRC" -ne 0 ] || final_files "$@" || FINRC=$?
         if [ "$FINRC" -eq 0 ]; then
             # one mv for all: a process per stamp costs more than the batch
             (cd "$STATE/pending" && find . ! -name . -prune -type f ! -name '*.new' \
@@ -211,4 +224,31 @@ batched_final() {
             wait $!
         fi
     fi
+}
+
+# final_files RSYNC_ARGS...: copies the parts LOGDIR/fin.files.N at once,
+# each in its own rsync: one rsync over a thousand small files waits on one
+# file after another.  A part holds whole homes: no two parts write in one
+# directory, and no hard link spans two (bulk links none across homes
+# either).  Their output joins fin.out and fin.err.
+final_files() {
+    if [ "$REMOTE" = 1 ]; then cmp=-I; else cmp=--checksum; fi
+    ff_pids=
+    for part in "$LOGDIR"/fin.files.*; do
+        [ -s "$part" ] || continue
+        rs "$LOGDIR/fin.${part##*.}" "$cmp" "$@" --files-from="$part" --stats "$RSRC/" "$RDST/" &
+        ff_pids="$ff_pids $!"
+    done
+    ff_rc=0
+    for pid in $ff_pids; do
+        wait "$pid"
+        ff_one=$?
+        [ "$ff_one" -eq 0 ] || [ "$ff_rc" -ne 0 ] || ff_rc=$ff_one
+    done
+    for part in "$LOGDIR"/fin.files.*; do
+        for ext in out err full; do
+            [ ! -e "$LOGDIR/fin.${part##*.}.$ext" ] || cat "$LOGDIR/fin.${part##*.}.$ext" >>"$LOGDIR/fin.$ext"
+        done
+    done
+    return "$ff_rc"
 }

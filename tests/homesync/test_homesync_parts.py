@@ -137,6 +137,25 @@ def test_the_batch_takes_only_the_homes_the_scan_proves(tmp_path):
     assert (state / "batch.open").read_text().split() == ["d", "a"]
 
 
+def test_the_batch_splits_its_files_by_whole_homes(tmp_path):
+    """final_files runs one rsync per part at once: every home's files in one part, PAR parts."""
+    logdir, scan_dir, state, dest = (tmp_path / n for n in ("log", "scan", "dest/.homesync", "dest"))
+    for d in (logdir, scan_dir, state / "users", state / "pending", dest):
+        d.mkdir(parents=True, exist_ok=True)
+    (logdir / "pairs").write_text("1 a a\n2 b b\n3 c c\n")
+    for i, name in enumerate("abc", 1):
+        (state / "users" / name).write_text("7 100\n")
+        (scan_dir / f"u.{i}").write_text(records((50, 1, DIR, "."), (150, 1, FILE, "./f"), (150, 2, FILE, "./g")))
+    env = {**os.environ, "LOGDIR": str(logdir), "HS_SCAN": str(scan_dir), "HS_STATE": str(state),
+           "T0": "1000", "SKEW": "5", "PAR": "2"}
+    p = sh('HS_DST=$1 batch_plan "$LOGDIR/pairs"', str(dest), env=env)
+    assert p.returncode == 0, p.stderr
+    assert (logdir / "batch.files.0").read_bytes() == b"./b/f\0./b/g\0"
+    assert (logdir / "batch.files.1").read_bytes() == b"./a/f\0./a/g\0./c/f\0./c/g\0"
+    assert sorted((logdir / "batch.files").read_bytes().split(b"\0")) == [b"", *sorted(
+        (logdir / "batch.files.0").read_bytes().split(b"\0")[:-1] + (logdir / "batch.files.1").read_bytes().split(b"\0")[:-1])]
+
+
 # --------------------------------------------------------- homesync_source.sh
 
 def test_check_map_takes_every_escapism_name_and_refuses_the_rest(tmp_path):
