@@ -214,3 +214,17 @@ def test_a_release_rendering_a_custom_resource_must_wait_for_the_release_install
         "release staging/gw renders IngressRoute r (traefik.io) but does not wait for prod/gw, which installs its CRD"]
     plan.resources[2]["dependencies"] = ["a"]  # through another resource counts
     assert conflicts.crd_order(plan, rendered) == []
+
+
+def test_a_gateway_that_stops_waiting_for_the_crd_installer_is_reported_on_the_real_stack(rendered_stack):
+    """The fault on a real plan: every direct dependency on a release that installs CRDs dropped, as the
+    gateways were before they waited for the one installing them."""
+    s = rendered_stack("gcp")
+    installers = {urn for urn, r in s.rendered.items()
+                  if any(m.get("kind") == "CustomResourceDefinition" for m in r.manifests)}
+    faulty = SimpleNamespace(resources=[
+        {**r, "dependencies": [d for d in r["dependencies"] if r["urn"] in installers or d not in installers]}
+        for r in s.plan.resources])
+    assert installers and conflicts.crd_order(s.plan, s.rendered) == []
+    problems = conflicts.crd_order(faulty, s.rendered)
+    assert problems and all("but does not wait for" in p and "which installs its CRD" in p for p in problems)
