@@ -8,10 +8,11 @@ import pulumi_kubernetes as k8s
 from components.binder_hub import BinderHub, BinderHubArgs, BinderPage
 from components.cluster import Cluster
 from components.dask_hub import DaskHub, DaskHubArgs
+from components.dask_hub.gateway_limits import cluster_share
 from components.labels import PART_OF
 from components.legacy.hub import LegacyHub, LegacyHubArgs
 from components.nfs_home import NFSHome
-from components.sizing import room
+from components.sizing import Allocatable, room
 from infra.config import HubConfig, StackConfig
 from infra.config.migration import legacy_home_deletable
 
@@ -51,6 +52,7 @@ def declare_hubs(
         binder = None
         # A public binder's servers, Dask pods and builds: on its own pools (StackConfig.binder_pools).
         server_pool, build_pool = config.binder_pools(hub) if public else (None, None)
+        share = cluster_share(hub.dask.max_clusters_per_user, hub.dask.max_cores_per_user, hub.dask.max_memory_gb_per_user)
         if hub.binder.enabled:
             binder = BinderHub(
                 name, BinderHubArgs(namespace=namespace.metadata.name, cluster=cluster, domain=hub.domain,
@@ -59,7 +61,9 @@ def declare_hubs(
                                                     help_url=hub.page.help_url) if public else None,
                                     build_selector=cluster.node_selector(build_pool) if build_pool else None,
                                     server_selector=cluster.node_selector(server_pool) if server_pool else None,
-                                    builders=hub.binder.builders),
+                                    builders=hub.binder.builders,
+                                    quota=config.binder_quota(hub) if public else None,
+                                    dask_cluster=share if public else None),
                 opts=cloud_opts,
             ).service
         # Cutting over: the new hub is checked before the domain moves to it; until then
@@ -72,9 +76,10 @@ def declare_hubs(
                 namespace=namespace.metadata.name,
                 cluster=cluster,
                 home_values=home.singleuser_values if home else {},
-                # A public binder's Dask workers fit its own pool's nodes.
-                worker_room=room(config.provider, (config.cluster.node_pools[server_pool] if server_pool
-                                                   else worker_pool).machine_type),
+                # A public binder's Dask workers fit its own pool's nodes, and no worker is larger than
+                # a cluster may hold (its LimitRange's maximum, components/binder_hub/quota.py).
+                worker_room=_within(room(config.provider, config.cluster.node_pools[server_pool].machine_type), share)
+                if server_pool else room(config.provider, worker_pool.machine_type),
                 client_secret=hub.auth.github.client_secret.get_secret_value() if hub.auth.github.client_secret else "",
                 pool_names=list(config.cluster.node_pools),
                 binder=binder,
@@ -89,6 +94,10 @@ def declare_hubs(
         )
         hubs[name] = (daskhub, home)
     return hubs
+
+
+def _within(room: Allocatable, share: Allocatable) -> Allocatable:
+    return Allocatable(min(room.cpu, share.cpu), min(room.memory_gib, share.memory_gib))
 
 
 def gateway_crd_hub(config: StackConfig) -> str:

@@ -7,6 +7,21 @@ from pydantic import Field, IPvAnyNetwork, model_validator
 from components.fields import Base, Int, Key, Number, reject
 
 
+class Quota(Base):
+    """A public binder's hard cap on its anonymous servers and Dask pods together (quota.py);
+    each unset number is derived from the binder pool's max_nodes and the server's size."""
+
+    servers: Int | None = Field(None, ge=0, le=10000, description="Servers at once (BinderHub LaunchQuota.total_quota, "
+                                "pod_quota's new name); 0 refuses every launch. Unset: as many as cpu and memory_gb "
+                                "hold at a server's limits.")
+    pods: Int | None = Field(None, ge=1, le=100000, description="Servers and Dask pods at once (ResourceQuota pods). "
+                             "Unset: the servers and every Dask pod their users may hold.")
+    cpu: Number | None = Field(None, gt=0, le=100000, description="CPU limits (and requests) of them all at once. "
+                               "Unset: what the binder pool holds at max_nodes.")
+    memory_gb: Number | None = Field(None, gt=0, le=1000000, description="Memory limits (and requests) of them all "
+                                     "at once in GiB. Unset: what the binder pool holds at max_nodes.")
+
+
 class PublicBinder(Base):
     """The abuse limits of a public binder, whose users are anonymous and whose servers are throwaway."""
 
@@ -24,6 +39,7 @@ class PublicBinder(Base):
     build_pool: Key | None = Field(
         None, description="The node pool of purpose build its image builds run on; unset: the stack's only one."
     )
+    quota: Quota = Field(default_factory=Quota, description="The hard cap on all its servers and Dask pods at once.")
     ban_networks: dict[IPvAnyNetwork, str] = Field(
         default_factory=dict, description="CIDR -> reason: BinderHub refuses launch and build requests from these."
     )

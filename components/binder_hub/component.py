@@ -9,11 +9,14 @@ import pulumi_random as random
 from components.cluster import Cluster
 from components.cluster.base import ImageRegistry
 from components.labels import REPLACE_UNREADY, labels
+from components.sizing import Allocatable
 
 from . import push_credentials as push
+from .quota import (NamespaceQuota, container_max, limit_range_spec, priority_class, priority_class_name,
+                    resource_quota_spec)
 from .args import PublicBinder
 from .charts import BINDERHUB_SERVICE, RELEASE, SERVICE_NAME
-from .values import (PAGE_CONFIGMAP, PAGE_TEMPLATE, BinderPage, anonymous_placement, binderhub_values, hub_service,
+from .values import (PAGE_CONFIGMAP, PAGE_TEMPLATE, BinderPage, anonymous_dask_pods, binderhub_values, hub_service,
                      launchable_images, public_hub_service, public_hub_values)
 
 
@@ -33,6 +36,9 @@ class BinderHubArgs:
     server_selector: dict[str, str] | None = None
     # Groups of the hub whose members may build (and launch); empty: every user.
     builders: list[str] = field(default_factory=list)
+    # A public binder's: its cap (quota.py), and the CPU and GiB one of its users' Dask clusters may hold.
+    quota: NamespaceQuota | None = None
+    dask_cluster: Allocatable | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,8 @@ class BinderHub(pulumi.ComponentResource):
             f"{name}-binder-page", opts=on_cluster, data={PAGE_TEMPLATE.name: PAGE_TEMPLATE.read_text()},
             metadata={"name": PAGE_CONFIGMAP, "namespace": args.namespace, "labels": labels("binder-page")},
         )] if args.public else []
+        if args.public:
+            self._cap(name, args, on_cluster)
         self.release = k8s.helm.v3.Release(
             f"{name}-binderhub",
             name=RELEASE,
@@ -82,7 +90,8 @@ class BinderHub(pulumi.ComponentResource):
             repository_opts={"repo": BINDERHUB_SERVICE.repository},
             values=binderhub_values(domain=args.domain, api_token=api_token, image_prefix=registry.image_prefix,
                                     push_secret=push.NAME, public=args.public, page=args.page,
-                                    build_selector=args.build_selector),
+                                    build_selector=args.build_selector,
+                                    servers=args.quota.servers if args.public else None),
             timeout=600,
             cleanup_on_fail=True,
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=page_template)),
@@ -95,14 +104,29 @@ class BinderHub(pulumi.ComponentResource):
             hub_service=(public_hub_service(api_token=api_token) if public
                          else hub_service(domain=args.domain, api_token=api_token)),
             image_pattern=image_pattern,
-            hub_values=public_hub_values(limits=public, image_pattern=image_pattern,
-                                         server_selector=args.server_selector) if public else {},
+            hub_values=public_hub_values(limits=public, image_pattern=image_pattern, server_selector=args.server_selector,
+                                         priority_class=priority_class_name(name)) if public else {},
             builders=tuple(args.builders),
             anonymous=public is not None,
             limits=public,
-            dask_placement=anonymous_placement(args.server_selector) if public else None,
+            dask_placement=anonymous_dask_pods(args.server_selector, priority_class_name(name)) if public else None,
         )
         self.register_outputs({"image_prefix": self.image_prefix})
+
+    def _cap(self, name: str, args: BinderHubArgs, on_cluster: pulumi.ResourceOptions) -> None:
+        """The anonymous pods' PriorityClass, the ResourceQuota that counts them and the namespace's
+        LimitRange (quota.py). Pods naming the class are refused until it exists; the hub starts
+        none before its first launch, long after these."""
+        meta = {"namespace": args.namespace, "labels": labels("binder-quota")}
+        cls = priority_class(name)
+        k8s.scheduling.v1.PriorityClass(
+            f"{name}-binder-anonymous", metadata={**cls["metadata"], "labels": meta["labels"]}, value=cls["value"],
+            global_default=cls["global_default"], description=cls["description"], opts=on_cluster)
+        k8s.core.v1.ResourceQuota(f"{name}-binder-quota", metadata={**meta, "name": "binder-anonymous"},
+                                  spec=resource_quota_spec(name, args.quota), opts=on_cluster)
+        largest = container_max(args.public, args.dask_cluster.cpu, args.dask_cluster.memory_gib)
+        k8s.core.v1.LimitRange(f"{name}-binder-limits", metadata={**meta, "name": "binder-containers"},
+                               spec=limit_range_spec(largest), opts=on_cluster)
 
     def _push_credentials(self, name: str, args: BinderHubArgs, registry: ImageRegistry) -> None:
         """The push Secret, the refresher allowed to write only it, and its first run."""

@@ -81,7 +81,8 @@ def oauth_callback(domain: str) -> str:
 
 
 def binderhub_values(*, domain: str, api_token, image_prefix, push_secret: str, public: PublicBinder | None = None,
-                     page: BinderPage | None = None, build_selector: dict[str, str] | None = None) -> dict:
+                     page: BinderPage | None = None, build_selector: dict[str, str] | None = None,
+                     servers: int | None = None) -> dict:
     """BinderHub for an authenticated hub (`public` unset) or as a public binder.
 
     Authenticated: API-only under the hub's /services/binder/. Builds run privileged
@@ -92,7 +93,7 @@ def binderhub_values(*, domain: str, api_token, image_prefix, push_secret: str, 
 
     Public: BinderHub's own UI at the domain's root, no login, and it launches
     servers itself (as anonymous users it creates through the hub API), within
-    the per-repository quota; requests from `ban_networks` are refused. Its pages
+    the per-repository quota and `servers` at once (quota.py); requests from `ban_networks` are refused. Its pages
     carry `page` (public_page).
 
     Build pods push with `push_secret`, the Secret push_credentials.py keeps fresh:
@@ -115,13 +116,17 @@ def binderhub_values(*, domain: str, api_token, image_prefix, push_secret: str, 
             },
         }
     else:
-        config = {"BinderHub": {
-            "base_url": "/", **binderhub, "enable_api_only_mode": False, "auth_enabled": False,
-            "hub_url": f"https://{domain}/", "hub_url_local": HUB_URL_LOCAL, "hub_api_token": api_token,
-            "per_repo_quota": public.per_repo_quota,
-            "ban_networks": {str(net): reason for net, reason in public.ban_networks.items()},
-            **public_page(page or BinderPage(title=""), public),
-        }}
+        config = {
+            "BinderHub": {
+                "base_url": "/", **binderhub, "enable_api_only_mode": False, "auth_enabled": False,
+                "hub_url": f"https://{domain}/", "hub_url_local": HUB_URL_LOCAL, "hub_api_token": api_token,
+                "per_repo_quota": public.per_repo_quota,
+                "ban_networks": {str(net): reason for net, reason in public.ban_networks.items()},
+                **public_page(page or BinderPage(title=""), public),
+            },
+            # BinderHub.pod_quota's current name (binderhub app.py: pod_quota is deprecated and sets this).
+            "LaunchQuota": {"total_quota": servers},
+        }
     # repo2docker builds run beside users (or on their own pool), not on the core nodes the hub needs.
     config["KubernetesBuildExecutor"] = {"node_selector": build_nodes}
     return {
@@ -170,19 +175,29 @@ def anonymous_placement(server_selector: dict[str, str]) -> dict:
     return {"nodeSelector": dict(server_selector), "tolerations": tolerations("binder")}
 
 
-def public_hub_values(*, limits: PublicBinder, image_pattern, server_selector: dict[str, str]) -> dict:
+def anonymous_dask_pods(server_selector: dict[str, str], priority_class: str) -> dict:
+    """A public binder's Dask schedulers' and workers' extraPodConfig: beside its servers, and in
+    the priority class its ResourceQuota counts (quota.py)."""
+    return {**anonymous_placement(server_selector), "priorityClassName": priority_class}
+
+
+def public_hub_values(*, limits: PublicBinder, image_pattern, server_selector: dict[str, str],
+                      priority_class: str) -> dict:
     """What makes a hub a public binder's, merged over its usual values (jupyterhub_values).
 
     Nobody logs in (the null authenticator): BinderHub creates a user per launch
     through the hub API, with the `binder` role. The hub answers only under /hub/;
     the proxy sends everything else (/, /v2/..., /build/...) to BinderHub. Servers
-    have no home and no cloud identity, and are culled quickly with their users.
+    have no home and no cloud identity, are culled quickly with their users, and
+    are in `priority_class`, which the namespace's ResourceQuota counts (quota.py).
     """
     return {
         "hub": {
             "config": {
                 "JupyterHub": {"authenticator_class": "null", "hub_routespec": "/hub/"},
                 "Proxy": {"extra_routes": {"/": SERVICE_URL}},
+                # hub.config loads after z2jh's own podPriority setting (jupyterhub_config.py), so it wins.
+                "KubeSpawner": {"priority_class_name": priority_class},
             },
             "loadRoles": {"binder": BINDER_ROLE},
             "extraEnv": {"BINDER_IMAGE_PATTERN": image_pattern},

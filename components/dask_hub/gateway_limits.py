@@ -13,6 +13,8 @@ than its lifetime and each cluster whose user has no running server on the hub
 
 from dataclasses import dataclass
 
+from components.sizing import Allocatable
+
 # How often a public binder's gateway looks for clusters to stop.
 REAP_SECONDS = 60
 
@@ -112,15 +114,21 @@ class ClusterReaping:
     max_age_seconds: int
 
 
+def cluster_share(max_clusters: int, max_cores: float, max_memory_gb: float) -> Allocatable:
+    """The cores and GiB one of a user's clusters may hold: an equal share of the user's allowance."""
+    return Allocatable(round(max_cores / max_clusters, 3), max_memory_gb / max_clusters)
+
+
 def user_limits_config(*, max_clusters: int, max_cores: float, max_memory_gb: float, idle_minutes: int,
                        reaping: ClusterReaping | None = None) -> str:
     """A user's allowance split evenly over their clusters, so all of them together stay within it."""
+    share = cluster_share(max_clusters, max_cores, max_memory_gb)
     config = _LIMITS.format(
         max_clusters=max_clusters,
         max_age_seconds=reaping.max_age_seconds if reaping else None,
         reap_seconds=REAP_SECONDS,
-        cluster_max_cores=round(max_cores / max_clusters, 3),
-        cluster_max_memory=int(max_memory_gb * 2**30 / max_clusters),
+        cluster_max_cores=share.cpu,
+        cluster_max_memory=int(share.memory_gib * 2**30),
         idle_seconds=idle_minutes * 60,
     )
     return config + (_MAX_WORKERS.format(max_workers=reaping.max_workers) if reaping else "")

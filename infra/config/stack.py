@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from components.binder_hub.quota import NamespaceQuota, pool_capacity, quota_problems, resolve as resolve_quota
 from components.cluster import aws_names, gcp_names
 from components.cluster.args import AWS_MIN_VPC_PREFIX, Cloud, ClusterConfig, GcpCloud
 from components.dask_hub.args import fit_problems
@@ -214,7 +215,20 @@ class StackConfig(Base):
             elif pool.max_nodes > ANONYMOUS_MAX_NODES:
                 problems.append((f"cluster.node_pools.{found}.max_nodes", f"at most {ANONYMOUS_MAX_NODES} on a "
                                  f"pool of purpose {purpose} (it runs anonymous code), got {pool.max_nodes}"))
+            elif purpose == "binder" and pool.machine_type in MACHINES[self.provider]:
+                problems += [(f"{path}.binder.public.{key}", problem) for key, problem in quota_problems(
+                    limits.quota, limits, self._binder_capacity(found), hub.dask.max_clusters_per_user, found)]
         return problems
+
+    def _binder_capacity(self, pool_key: str):
+        pool = self.cluster.node_pools[pool_key]
+        return pool_capacity(node_room(self.provider, pool.machine_type), pool.max_nodes)
+
+    def binder_quota(self, hub: HubConfig) -> NamespaceQuota:
+        """A public binder's cap (components/binder_hub/quota.py), its unset numbers derived from its server pool."""
+        server_pool, _ = self.binder_pools(hub)
+        limits = hub.binder.limits
+        return resolve_quota(limits.quota, limits, self._binder_capacity(server_pool), hub.dask.max_clusters_per_user)
 
     def _profile_problems(self, path: str, hub: HubConfig) -> list[tuple[str, str]]:
         problems = []

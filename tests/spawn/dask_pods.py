@@ -45,6 +45,8 @@ class Cluster:
     scheduler: dict
     worker: dict
     secret: dict
+    # Workers the gateway lets it scale to: cluster_max_workers within the cluster's cores and memory.
+    max_workers: int | None
 
 
 def option_bounds(gateway: Gateway) -> dict[str, tuple[float, float]]:
@@ -67,4 +69,5 @@ def dask_cluster(gateway: Gateway, user: str, request: dict) -> Cluster:
         scheduler=controller.make_pod(gateway.namespace, name, cluster_config),
         worker=controller.make_pod(gateway.namespace, name, cluster_config, is_worker=True),
         secret=controller.make_secret(name),
+        max_workers=config.cluster_max_workers,
     )

@@ -247,3 +247,49 @@ def test_a_public_binder_may_not_keep_anything_for_its_anonymous_users():
     with pytest.raises(ConfigError, match=re.escape(
             "hubs.binder.scratch.enabled: must be false on a public binder (its users are anonymous)")):
         parse_stack_config(set_key(values, "hubs.binder.scratch.enabled=true"))
+
+
+@pytest.mark.parametrize("edit, problem", [
+    ("hubs.binder.binder.public.quota.cpu=0.5", "quota.cpu: must hold at least one server (public.cpu 1), got 0.5"),
+    ("hubs.binder.binder.public.quota.memory_gb=1000", "quota.memory_gb: at most 161.4 GiB, what the binder pool "
+     "binder holds at its max_nodes, got 1000"),
+    ("hubs.binder.binder.public.quota.servers=21", "quota.servers: at most 20: servers beyond what quota.cpu and "
+     "quota.memory_gb hold at their limits would pass BinderHub and be refused by the ResourceQuota, got 21"),
+    ("hubs.binder.binder.public.quota.pods=19", "quota.pods: must be at least quota.servers (20): each server is a "
+     "pod, got 19"),
+])
+def test_a_public_binders_quota_that_holds_no_server_or_more_than_its_pool_is_refused(edit, problem):
+    with pytest.raises(ConfigError) as error:
+        parse_stack_config(set_key(read_stack_file(REPO / "Pulumi.gcp.yaml"), edit))
+    assert error.value.problems == [f"pangeo-hubs:hubs.binder.binder.public.{problem}"]
+
+
+def test_a_public_binders_quota_defaults_follow_its_pool_and_server_size():
+    def quota(*edits):
+        values = read_stack_file(REPO / "Pulumi.gcp.yaml")
+        for edit in edits:
+            values = set_key(values, edit)
+        config = parse_stack_config(values)
+        return config.binder_quota(config.hubs["binder"])
+
+    shipped = quota()
+    assert (shipped.cpu, shipped.servers, shipped.pods) == (20.5, 20, 20 * (1 + 1 * (1 + 4)))
+    smaller = quota("cluster.node_pools.binder.max_nodes=3")
+    assert smaller.cpu == pytest.approx(shipped.cpu / 2, abs=0.1) and smaller.servers == 10
+    assert quota("hubs.binder.binder.public.memory_gb=4").servers == 20  # then bound by CPU, 20.5 of 1 each
+    assert quota("hubs.binder.binder.public.quota.cpu=10").servers == 10
+    assert quota("hubs.binder.binder.public.dask_max_workers=0").pods == 20 * 2
+
+
+def test_the_quota_renders_its_numbers_scoped_to_the_anonymous_class():
+    from components.binder_hub.quota import NamespaceQuota, limit_range_spec, resource_quota_spec
+    from components.sizing import Allocatable
+
+    spec = resource_quota_spec("binder", NamespaceQuota(servers=3, pods=7, cpu=2.5, memory_gib=12))
+    assert spec["hard"] == {"pods": "7", "requests.cpu": "2500m", "limits.cpu": "2500m",
+                            "requests.memory": "12288Mi", "limits.memory": "12288Mi"}
+    assert spec["scopeSelector"]["matchExpressions"] == [
+        {"scopeName": "PriorityClass", "operator": "In", "values": ["binder-anonymous"]}]
+    [item] = limit_range_spec(Allocatable(4, 16))["limits"]
+    assert item["max"] == item["default"] == {"cpu": "4000m", "memory": "16384Mi"}
+    assert item["defaultRequest"] == {"cpu": "0", "memory": "0"}
