@@ -10,9 +10,10 @@ A line is one function of the config in LINES: a new kind of cost (a monitoring
 stack, say) is one more entry.
 """
 
+import math
 from typing import Callable, NamedTuple
 
-from components.sizing import MACHINES
+from components.sizing import MACHINES, room as node_room
 from infra.config import StackConfig
 
 HOURS_PER_MONTH = 730
@@ -116,3 +117,30 @@ def monthly_cost(config: StackConfig) -> dict:
         estimate["credits_months_at_budget"] = round(config.credits.remaining_usd / config.credits.monthly_budget_usd, 1)
         estimate["credits_months_at_idle"] = round(config.credits.remaining_usd / total, 1) if total else None
     return estimate
+
+
+class PoolCost(NamedTuple):
+    """Nodes of one machine type at their list price, with their boot disks."""
+
+    nodes: int
+    machine_type: str
+    hourly_usd: float
+
+
+def _pool_hourly(config: StackConfig, pool_key: str, nodes: int) -> PoolCost:
+    pool = config.cluster.node_pools[pool_key]
+    machine = MACHINES[config.provider][pool.machine_type]
+    disk = pool.disk_size_gb * PRICES[config.provider].node_disk_gb_month / HOURS_PER_MONTH
+    price = machine.spot_hourly_usd if pool.spot else machine.hourly_usd
+    return PoolCost(nodes, pool.machine_type, round(nodes * (price + disk), 2))
+
+
+def binder_cap_hourly(config: StackConfig, hub_name: str) -> tuple[PoolCost, PoolCost]:
+    """What a public binder costs an hour at most: the server pool's nodes that its quota fills
+    (components/binder_hub/quota.py), and its build pool at max_nodes (builds are outside the quota)."""
+    hub = config.hubs[hub_name]
+    server_pool, build_pool = config.binder_pools(hub)
+    cap, room = config.binder_quota(hub), node_room(config.provider, config.cluster.node_pools[server_pool].machine_type)
+    nodes = math.ceil(round(max(cap.cpu / room.cpu, cap.memory_gib / room.memory_gib), 6))
+    return (_pool_hourly(config, server_pool, nodes),
+            _pool_hourly(config, build_pool, config.cluster.node_pools[build_pool].max_nodes))
