@@ -17,8 +17,9 @@
 # left open: its next final walks it in full.
 batch_open() { printf '%s\n' "$HS_STATE/batch.open"; }
 
-# batch_plan PAIRS: fills LOGDIR/batch.{users,files,trees,dirs} for the
-# homes that join the batch (lists NUL-terminated, share-relative, as
+# batch_plan PAIRS: fills LOGDIR/batch.users and, part N of PAR holding the
+# homes whose index is N modulo PAR, LOGDIR/batch.{files,trees,dirs}.N for
+# the homes that join the batch (lists NUL-terminated, share-relative, as
 # batched_final copies them), writes their pending stamps, and leaves the
 # other lines of PAIRS in LOGDIR/pairs.walk.
 batch_plan() {
@@ -92,9 +93,8 @@ batch_plan() {
         { i = $1; p = $0; sub(/^[^ ]+ /, "", p)
           for (k = 1; k <= n; k++) if (index(p, tree[k] "/") == 1) print i }' \
         "$bp.kinds" "$bp.oldlinks" >>"$bp.walk.x"
-    # the lists, the pending stamps and the homes left to workers; the files
-    # also in PAR parts of whole homes, which final_files copies at once (a
-    # home's hard links stay in one part; bulk links none across homes)
+    # the lists, in PAR parts of whole homes (final_parts copies them at
+    # once), the pending stamps and the homes left to workers
     awk -v out="$bp" -v pending="$HS_STATE/pending/" -v clean="$((T0 - SKEW))" -v parts="$PAR" '
         FILENAME == ARGV[1] { x[$1] = 1; next }
         FILENAME == ARGV[2] {
@@ -108,13 +108,11 @@ batch_plan() {
         $1 in x { next }
         {
             p = $0; sub(/^[^ ]+ [^ ]+ /, "", p)
-            if ($2 == "f") {
-                printf "%s%c", p, 0 >(out ".files")
-                printf "%s%c", p, 0 >(out ".files." ($1 % parts))
-            }
-            else printf "%s/.%c", p, 0 >(out ($2 == "t" ? ".trees" : ".dirs"))
+            part = $1 % parts
+            if ($2 == "f") printf "%s%c", p, 0 >(out ".files." part)
+            else printf "%s/.%c", p, 0 >(out ($2 == "t" ? ".trees." : ".dirs.") part)
         }' "$bp.walk.x" "$bp.users" "$bp.kinds" || return 1
-    for k in files trees dirs names joined; do [ -e "$bp.$k" ] || : >"$bp.$k"; done
+    for k in names joined; do [ -e "$bp.$k" ] || : >"$bp.$k"; done
     mv -f -- "$bp.walk" "$LOGDIR/pairs.walk" || return 1
     [ -s "$bp.names" ] || return 0
     # pending stamps carry the run's start (less the margin) as their mtime

@@ -27,7 +27,7 @@ summarize() {
     done
     for f in "$LOGDIR"/*.full; do [ ! -e "$f" ] || FULL=1; done
     NDONE=$(($(find "$LOGDIR" -name 'u.*.res' | wc -l | tr -d ' ') + NBATCH))
-    [ "$NBATCH" -eq 0 ] || RECHECKED=$((RECHECKED + $(count0 "$LOGDIR/batch.files")))
+    [ "$NBATCH" -eq 0 ] || RECHECKED=$((RECHECKED + $(cat "$LOGDIR"/batch.files.* 2>/dev/null | count0 /dev/stdin)))
     if [ "$NDONE" -ne "$NUSERS" ]; then
         err "only $NDONE of $NUSERS user directories finished"
         FAILED=$((FAILED + NUSERS - NDONE))

@@ -150,8 +150,9 @@ check_capacity() {
 }
 
 # Batched incremental final: the deferred users' changed trees, directories
-# and files, each kind in one rsync over the whole share (their paths are
-# relative to it).  Only then do their stamps move forward.  If anything
+# and files, each kind in one rsync over the whole share per part of the
+# homes (their paths are relative to it; see final_parts).  Only then do
+# their stamps move forward.  If anything
 # fails, or a directory appears that no tree covered (a rename that kept its
 # ctime), those users are run again: their stamps are still open, so each is
 # walked in full.  From a daemon its files are copied with -I, not compared
@@ -163,16 +164,11 @@ check_capacity() {
 batched_final() {
     : >"$LOGDIR/fin.out"
     : >"$LOGDIR/fin.err"
-    : >"$LOGDIR/fin.trees"
-    : >"$LOGDIR/fin.dirs"
-    : >"$LOGDIR/fin.files.0"
     : >"$LOGDIR/fin.users"
     NBATCH=0
     if [ -s "$LOGDIR/batch.joined" ]; then
-        cat "$LOGDIR/batch.trees" >>"$LOGDIR/fin.trees"
-        cat "$LOGDIR/batch.dirs" >>"$LOGDIR/fin.dirs"
-        for part in "$LOGDIR"/batch.files.*; do
-            [ ! -e "$part" ] || cat "$part" >>"$LOGDIR/fin.files.${part##*.}"
+        for list in "$LOGDIR"/batch.trees.* "$LOGDIR"/batch.dirs.* "$LOGDIR"/batch.files.*; do
+            [ ! -e "$list" ] || cat "$list" >>"$LOGDIR/fin.${list#"$LOGDIR"/batch.}"
         done
         cat "$LOGDIR/batch.joined" >>"$LOGDIR/fin.users"
         NBATCH=$(wc -l <"$LOGDIR/batch.joined" | tr -d ' ')
@@ -180,26 +176,11 @@ batched_final() {
     for d in "$LOGDIR"/u.*.defer; do
         [ -e "$d" ] || continue
         lb=${d%.defer}
-        cat "$lb.trees" >>"$LOGDIR/fin.trees"
-        cat "$lb.dirs" >>"$LOGDIR/fin.dirs"
-        cat "$lb.files" >>"$LOGDIR/fin.files.0"
+        for kind in trees dirs files; do cat "$lb.$kind" >>"$LOGDIR/fin.$kind.0"; done
         cat "$d" >>"$LOGDIR/fin.users"
     done
     if [ -s "$LOGDIR/fin.users" ]; then
-        FINRC=0
-        set -- --temp-dir="$WORK/tmp" --partial-dir="$WORK/partial/_final" --delete --ignore-missing-args --from0
-        if [ -s "$LOGDIR/fin.trees" ]; then
-            rs "$LOGDIR/fin" -r "$@" --files-from="$LOGDIR/fin.trees" --stats "$RSRC/" "$RDST/" || FINRC=$?
-        fi
-        if [ "$FINRC" -eq 0 ] && [ -s "$LOGDIR/fin.dirs" ]; then
-            rs "$LOGDIR/fin" -d "$@" --files-from="$LOGDIR/fin.dirs" --out-format='HSDIR %i' --stats \
-                "$RSRC/" "$RDST/" || FINRC=$?
-            if [ "$FINRC" -eq 0 ] && grep -q '^HSDIR cd+' "$LOGDIR/fin.out"; then
-                warn "a new directory outside the changed trees: walking the batched users in full"
-                FINRC=-1
-            fi
-        fi
-        [ "$FINRC" -ne 0 ] || final_files "$@" || FINRC=$?
+        final_parts
         if [ "$FINRC" -eq 0 ]; then
             # one mv for all: a process per stamp costs more than the batch
             (cd "$STATE/pending" && find . ! -name . -prune -type f ! -name '*.new' \
@@ -226,29 +207,58 @@ batched_final() {
     fi
 }
 
-# final_files RSYNC_ARGS...: copies the parts LOGDIR/fin.files.N at once,
-# each in its own rsync: one rsync over a thousand small files waits on one
+# final_parts: copies the parts of the batch at once, each in its own
+# rsyncs (final_part): one rsync over a thousand small files waits on one
 # file after another.  A part holds whole homes: no two parts write in one
 # directory, and no hard link spans two (bulk links none across homes
-# either).  Their output joins fin.out and fin.err.
-final_files() {
-    if [ "$REMOTE" = 1 ]; then cmp=-I; else cmp=--checksum; fi
-    ff_pids=
-    for part in "$LOGDIR"/fin.files.*; do
-        [ -s "$part" ] || continue
-        rs "$LOGDIR/fin.${part##*.}" "$cmp" "$@" --files-from="$part" --stats "$RSRC/" "$RDST/" &
-        ff_pids="$ff_pids $!"
+# either).  Their output joins fin.out and fin.err.  Sets FINRC: 0, the
+# first failure's exit code, or -1 when a part found a new directory outside
+# its changed trees (a rename that kept its ctime).
+final_parts() {
+    fp_parts=
+    for list in "$LOGDIR"/fin.trees.* "$LOGDIR"/fin.dirs.* "$LOGDIR"/fin.files.*; do
+        [ -s "$list" ] || continue
+        case " $fp_parts " in *" ${list##*.} "*) ;; *) fp_parts="$fp_parts ${list##*.}" ;; esac
     done
-    ff_rc=0
-    for pid in $ff_pids; do
+    fp_pids=
+    for part in $fp_parts; do
+        final_part "$part" &
+        fp_pids="$fp_pids $!"
+    done
+    FINRC=0 fp_new=0
+    for pid in $fp_pids; do
         wait "$pid"
-        ff_one=$?
-        [ "$ff_one" -eq 0 ] || [ "$ff_rc" -ne 0 ] || ff_rc=$ff_one
+        fp_one=$?
+        if [ "$fp_one" -eq "$NEW_DIRECTORY" ]; then fp_new=1
+        elif [ "$fp_one" -ne 0 ] && [ "$FINRC" -eq 0 ]; then FINRC=$fp_one; fi
     done
-    for part in "$LOGDIR"/fin.files.*; do
+    for part in $fp_parts; do
         for ext in out err full; do
-            [ ! -e "$LOGDIR/fin.${part##*.}.$ext" ] || cat "$LOGDIR/fin.${part##*.}.$ext" >>"$LOGDIR/fin.$ext"
+            [ ! -e "$LOGDIR/fin.$part.$ext" ] || cat "$LOGDIR/fin.$part.$ext" >>"$LOGDIR/fin.$ext"
         done
     done
-    return "$ff_rc"
+    if [ "$FINRC" -eq 0 ] && [ "$fp_new" = 1 ]; then
+        warn "a new directory outside the changed trees: walking the batched users in full"
+        FINRC=-1
+    fi
+}
+
+# final_part N: part N's changed trees (whole), then its changed directories
+# (their entries, for deletions), then its changed files; returns rsync's
+# exit code, or NEW_DIRECTORY when the directories' pass created one.
+NEW_DIRECTORY=100
+final_part() {
+    fp_log=$LOGDIR/fin.$1 fp_trees=$LOGDIR/fin.trees.$1 fp_dirs=$LOGDIR/fin.dirs.$1 fp_files=$LOGDIR/fin.files.$1
+    if [ "$REMOTE" = 1 ]; then fp_cmp=-I; else fp_cmp=--checksum; fi
+    set -- --temp-dir="$WORK/tmp" --partial-dir="$WORK/partial/_final.$1" --delete --ignore-missing-args --from0
+    if [ -s "$fp_trees" ]; then
+        rs "$fp_log" -r "$@" --files-from="$fp_trees" --stats "$RSRC/" "$RDST/" || return
+    fi
+    if [ -s "$fp_dirs" ]; then
+        rs "$fp_log" -d "$@" --files-from="$fp_dirs" --out-format='HSDIR %i' --stats "$RSRC/" "$RDST/" || return
+        ! grep -q '^HSDIR cd+' "$fp_log.out" || return "$NEW_DIRECTORY"
+    fi
+    if [ -s "$fp_files" ]; then
+        rs "$fp_log" "$fp_cmp" "$@" --files-from="$fp_files" --stats "$RSRC/" "$RDST/" || return
+    fi
 }

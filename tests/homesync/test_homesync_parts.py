@@ -126,34 +126,34 @@ def test_the_batch_takes_only_the_homes_the_scan_proves(tmp_path):
     (scan_dir / "u.3").write_text(records((150, 1, DIR, ".")).replace(" 7 ", " 8 ", 1))
     (state / "batch.open").write_text("d\n")
     env = {**os.environ, "LOGDIR": str(logdir), "HS_SCAN": str(scan_dir), "HS_STATE": str(state),
-           "T0": "1000", "SKEW": "5"}
+           "T0": "1000", "SKEW": "5", "PAR": "1"}
     p = sh('HS_DST=$1 batch_plan "$LOGDIR/pairs"', str(dest), env=env)
     assert p.returncode == 0, p.stderr
     assert (logdir / "batch.joined").read_text() == "1 a a\n"
     assert sorted((logdir / "pairs.walk").read_text().splitlines()) == ["2 b b2", "3 c c", "4 d d", "5 e e"]
-    assert (logdir / "batch.files").read_bytes() == b"./a/f\0"
-    assert (logdir / "batch.dirs").read_bytes() == b"./a/.\0"
+    assert (logdir / "batch.files.0").read_bytes() == b"./a/f\0"
+    assert (logdir / "batch.dirs.0").read_bytes() == b"./a/.\0"
     assert (state / "pending" / "a").read_text() == "7 995\n" and os.stat(state / "pending" / "a").st_mtime == 995
     assert (state / "batch.open").read_text().split() == ["d", "a"]
 
 
-def test_the_batch_splits_its_files_by_whole_homes(tmp_path):
-    """final_files runs one rsync per part at once: every home's files in one part, PAR parts."""
+def test_the_batch_splits_its_lists_by_whole_homes(tmp_path):
+    """final_parts copies PAR parts at once: every home's trees, directories and files in one part."""
     logdir, scan_dir, state, dest = (tmp_path / n for n in ("log", "scan", "dest/.homesync", "dest"))
-    for d in (logdir, scan_dir, state / "users", state / "pending", dest):
+    for d in (logdir, scan_dir, state / "users", state / "pending", dest / "a", dest / "b", dest / "c"):
         d.mkdir(parents=True, exist_ok=True)
     (logdir / "pairs").write_text("1 a a\n2 b b\n3 c c\n")
     for i, name in enumerate("abc", 1):
         (state / "users" / name).write_text("7 100\n")
-        (scan_dir / f"u.{i}").write_text(records((50, 1, DIR, "."), (150, 1, FILE, "./f"), (150, 2, FILE, "./g")))
+        (scan_dir / f"u.{i}").write_text(records((150, 1, DIR, "."), (150, 1, DIR, "./new"), (150, 1, FILE, "./f")))
     env = {**os.environ, "LOGDIR": str(logdir), "HS_SCAN": str(scan_dir), "HS_STATE": str(state),
            "T0": "1000", "SKEW": "5", "PAR": "2"}
     p = sh('HS_DST=$1 batch_plan "$LOGDIR/pairs"', str(dest), env=env)
     assert p.returncode == 0, p.stderr
-    assert (logdir / "batch.files.0").read_bytes() == b"./b/f\0./b/g\0"
-    assert (logdir / "batch.files.1").read_bytes() == b"./a/f\0./a/g\0./c/f\0./c/g\0"
-    assert sorted((logdir / "batch.files").read_bytes().split(b"\0")) == [b"", *sorted(
-        (logdir / "batch.files.0").read_bytes().split(b"\0")[:-1] + (logdir / "batch.files.1").read_bytes().split(b"\0")[:-1])]
+    parts = {f.name: f.read_bytes() for f in logdir.glob("batch.*.[0-9]")}
+    assert parts == {"batch.files.0": b"./b/f\0", "batch.dirs.0": b"./b/.\0", "batch.trees.0": b"./b/new/.\0",
+                     "batch.files.1": b"./a/f\0./c/f\0", "batch.dirs.1": b"./a/.\0./c/.\0",
+                     "batch.trees.1": b"./a/new/.\0./c/new/.\0"}
 
 
 # --------------------------------------------------------- homesync_source.sh
