@@ -6,12 +6,13 @@ import pulumi_aws as aws
 from components.cluster.eks import EksCluster, EksClusterArgs
 from components.credit_project.aws import AwsCreditProject, AwsCreditProjectArgs
 from components.credit_project.aws_ci import UnusableGithubProvider
+from components.monitoring import HOME_USAGE_SCRAPER
 from components.nfs_home.efs import EfsHome, EfsHomeArgs
 from infra.config import NAMESPACE, ConfigError, StackConfig
 from infra.config.caller import caller_problems
 
 from .hubs import declare_hubs, hub_outputs, migration_outputs
-from .monitoring import HOME_USAGE_SCRAPER, declare_monitoring, grafana_routes, monitoring_outputs
+from .monitoring import declare_monitoring, grafana_routes, monitoring_outputs
 
 
 def build(config: StackConfig, *, check_caller: bool = True) -> dict:

@@ -5,11 +5,12 @@ from components.credit_project.gcp import GcpCreditProject, GcpCreditProjectArgs
 from components.legacy.gcp import LegacyGcpArgs, LegacyGcpDeployment
 from components.nfs_home.filestore import FilestoreHome, FilestoreHomeArgs
 from components.legacy import export
+from components.monitoring import HOME_USAGE_SCRAPER
 from infra.config import StackConfig
 from infra.config.migration import legacy_home_deletable, legacy_stage
 
 from .hubs import declare_hubs, hub_outputs, migration_outputs
-from .monitoring import HOME_USAGE_SCRAPER, declare_monitoring, grafana_routes, monitoring_outputs
+from .monitoring import declare_monitoring, grafana_routes, monitoring_outputs
 
 
 def build(config: StackConfig) -> dict:

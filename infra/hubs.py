@@ -11,12 +11,11 @@ from components.dask_hub import DaskHub, DaskHubArgs
 from components.dask_hub.gateway_limits import cluster_share
 from components.labels import PART_OF
 from components.legacy.hub import LegacyHub, LegacyHubArgs
+from components.monitoring import HUB_SCRAPER
 from components.nfs_home import NFSHome
 from components.sizing import Allocatable, room
 from infra.config import HubConfig, StackConfig
 from infra.config.migration import legacy_home_deletable
-
-from .monitoring import HUB_SCRAPER
 
 # (hub name, hub config, namespace, resources the final home sync must wait for)
 HomeFactory = Callable[[str, HubConfig, pulumi.Output[str], list[pulumi.Resource]], NFSHome]

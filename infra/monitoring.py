@@ -6,22 +6,12 @@ from components.cluster import Cluster
 from components.dask_hub import DaskHub
 from components.dask_hub.charts import HubReleases
 from components.dask_hub.https_routes import entry_selector
-from components.dask_hub.metrics import MetricsScraper
 from components.monitoring import NAMESPACE, Monitoring, MonitoringArgs
 from components.monitoring.grafana import GrafanaEntry
 from components.monitoring.grafana_values import service_url
-from components.monitoring.prometheus_values import SERVER_SELECTOR
-from components.nfs_home.usage_exporter import UsageScraper
 from infra.config import StackConfig
 
 from .dashboards import stack_dashboards
-
-HUB_SCRAPER = MetricsScraper(namespace=NAMESPACE, selector=SERVER_SELECTOR)
-"""The stack's Prometheus server, which reads every hub's /hub/metrics."""
-
-
-HOME_USAGE_SCRAPER = UsageScraper(namespace=NAMESPACE, selector=SERVER_SELECTOR)
-"""The stack's Prometheus server, which reads each hub's home usage."""
 
 
 def grafana_routes(config: StackConfig) -> dict[str, dict[str, str]]:

@@ -1,3 +1,3 @@
-from .component import NAMESPACE, Monitoring, MonitoringArgs
+from .component import HOME_USAGE_SCRAPER, HUB_SCRAPER, NAMESPACE, Monitoring, MonitoringArgs
 
-__all__ = ["NAMESPACE", "Monitoring", "MonitoringArgs"]
+__all__ = ["HOME_USAGE_SCRAPER", "HUB_SCRAPER", "NAMESPACE", "Monitoring", "MonitoringArgs"]

@@ -7,8 +7,10 @@ import pulumi_kubernetes as k8s
 
 from components.cluster import Cluster
 from components.cluster.node_roles import hub_selector
+from components.dask_hub.metrics import MetricsScraper
 from components.helm import Chart
 from components.labels import PART_OF
+from components.nfs_home.usage_exporter import UsageScraper
 
 from .alertmanager_values import PASSWORD_KEY, SMTP_SECRET, alertmanager_policy, alertmanager_values
 from .alertmanager_values import PORT as ALERTMANAGER_PORT
@@ -22,6 +24,11 @@ from .server_policy import server_policy
 
 PROMETHEUS = Chart("prometheus", "29.27.0", "https://prometheus-community.github.io/helm-charts")
 NAMESPACE = "monitoring"
+
+HUB_SCRAPER = MetricsScraper(namespace=NAMESPACE, selector=SERVER_SELECTOR)
+"""For DaskHubArgs.metrics_scraper: this Prometheus's server reads the hub's /hub/metrics."""
+HOME_USAGE_SCRAPER = UsageScraper(namespace=NAMESPACE, selector=SERVER_SELECTOR)
+"""For a home's usage_scraper: this Prometheus's server reads its usage exporter."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,9 +9,10 @@ jobs find (scrape.py, and the chart's annotation jobs), by the labels its chart 
 - kube-state-metrics and Alertmanager, beside it in its namespace;
 - node-exporter, which runs in the nodes' network (hostNetwork), so at node addresses: private ranges, its port;
 - the API server, for discovery and the kubelet and cAdvisor metrics it proxies (the chart's kubernetes-nodes
-  jobs): on port 443 at any address. A policy sees the API server's own address, not the `kubernetes`
-  Service's, and that address is the cloud's (GKE's control plane endpoint, EKS's interfaces in the VPC) and
-  known only once the cluster exists, so the rule holds the port, not the address.
+  jobs): on its port at any address. A policy sees the API server's own address and port, not the `kubernetes`
+  Service's; the address is the cloud's (GKE's control plane endpoint, EKS's interfaces in the VPC) and known
+  only once the cluster exists, so the rule holds the port, not the address: 443 on GKE and EKS, 6443 on a
+  kubeadm cluster of one's own (examples/daskhub).
 A target added to the scrape jobs later needs its rule here; tests/monitoring/test_server_policy.py checks that
 every target the rendered stack's jobs find is reachable.
 """
@@ -32,7 +33,7 @@ KUBE_STATE_METRICS = ({"matchLabels": {"app.kubernetes.io/name": "kube-state-met
                                        "app.kubernetes.io/instance": RELEASE}}, 8080)
 NODE_EXPORTER_PORT = 9100
 NODE_RANGES = tuple(r for r in PRIVATE_RANGES if r != "169.254.0.0/16")  # link-local holds no node
-API_SERVER_PORT = 443
+API_SERVER_PORTS = (443, 6443)
 
 
 def _rule(peers: list[dict], port: int) -> dict:
@@ -57,7 +58,7 @@ def server_policy(namespace: str, *, grafana_selector: dict | None, alertmanager
                 _rule([{**ANY_NAMESPACE, "podSelector": HOME_USAGE_PODS}], usage_exporter.PORT),
                 *(_rule([{"podSelector": selector}], port) for selector, port in beside),
                 _rule([{"ipBlock": {"cidr": cidr}} for cidr in NODE_RANGES], NODE_EXPORTER_PORT),
-                _rule([{"ipBlock": {"cidr": "0.0.0.0/0"}}], API_SERVER_PORT),
+                *(_rule([{"ipBlock": {"cidr": "0.0.0.0/0"}}], port) for port in API_SERVER_PORTS),
             ],
         },
     }

@@ -42,7 +42,9 @@ def _example_root() -> type[BaseModel]:
     imported = {alias.asname or alias.name: node.module for node in ast.walk(tree)
                 if isinstance(node, ast.ImportFrom) for alias in node.names}
     [config] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Config"]
-    fields = {n.target.id: getattr(importlib.import_module(imported[n.annotation.id]), n.annotation.id)
+    names = {n.id for n in ast.walk(config) if isinstance(n, ast.Name) and n.id in imported}
+    scope = {name: getattr(importlib.import_module(imported[name]), name) for name in names}
+    fields = {n.target.id: eval(ast.unparse(n.annotation), scope)  # an annotation such as list[Email]
               for n in config.body if isinstance(n, ast.AnnAssign)}
     return typing.cast(type[BaseModel], type("ExampleConfig", (BaseModel,), {"__annotations__": fields}))
 

@@ -11,7 +11,7 @@ from jupyterhub.scopes import _check_scopes_exist
 from components.dask_hub.metrics import ROLE, SERVICE, metrics_ingress
 from components.monitoring.alerts import HUB_SCRAPE_JOB
 from components.monitoring.scrape import GATEWAY_SCRAPE_JOB
-from infra.monitoring import HUB_SCRAPER
+from components.monitoring import HUB_SCRAPER
 from tests.isolation.netpol import Pod, allowed
 from tests.render.objects import plain_manifest
 from tests.render.stack import STACKS

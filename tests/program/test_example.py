@@ -26,7 +26,7 @@ def example():
 def test_one_hub_and_its_home_on_the_existing_cluster_and_nothing_of_a_cloud(example):
     types = Counter(r["type"] for r in example.resources)
     assert types["pangeo:index:DaskHub"] == types["pangeo:index:NfsServerHome"] == 1
-    assert types["kubernetes:helm.sh/v3:Release"] == 2
+    assert types["kubernetes:helm.sh/v3:Release"] == 3  # the hub, its gateway, Prometheus
     assert not [t for t in types if t.startswith(("gcp:", "aws:"))]
     provider = one(example, "pulumi:providers:kubernetes", "dev-k8s")
     assert provider["inputs"]["context"] == "my-cluster"
@@ -68,6 +68,10 @@ def test_a_reserved_address_is_claimed_by_the_proxy():
     (["hub.scratch.enabled=true", "hub.dns={mode: cloud, zone: example}"],
      ["my-daskhub:hub.scratch.enabled: must be false: an existing cluster has no bucket to offer",
       "my-daskhub:hub.dns.mode: must be external: an existing cluster has no DNS zone to write to"]),
+    (["monitoring.grafana={domain: grafana.example.org, hub: dev, github: {client_id: x, allowed_teams: [a:b]}}",
+      "monitoring.alerts={smtp: {host: smtp.example.org, sender: hub@example.org, username: hub, password: x}}"],
+     ["my-daskhub:monitoring.grafana: is not offered by this example: use the pangeo-hubs stacks",
+      "my-daskhub:alert_emails: must name at least one address when monitoring.alerts is set"]),
     (["cluster=oops"],
      ["my-daskhub:cluster: input should be a valid dictionary or instance of ExistingClusterConfig, got 'oops'"]),
     (["cluster.worker_room.cpu=0", "home.path=homes", "hub.colour=blue"],
@@ -86,6 +90,32 @@ def test_an_unset_secret_is_named_with_the_command_that_sets_it():
         plan_project(EXAMPLE, "dev")
     assert error.value.problems == ["my-daskhub:hub.auth.github.client_secret: secret is not set; "
                                     "run: pulumi config set --secret --path hub.auth.github.client_secret -s dev"]
+
+
+def test_prometheus_watches_the_hub_and_its_home(example):
+    prometheus = one(example, "kubernetes:helm.sh/v3:Release", "dev-prometheus")["inputs"]
+    assert prometheus["namespace"] == "monitoring" and "jupyterhub-dev" in prometheus["values"]["scrapeConfigs"]
+    assert prometheus["values"]["alertmanager"] == {"enabled": False}
+    hub = one(example, "kubernetes:helm.sh/v3:Release", "dev-jupyterhub")["inputs"]["values"]
+    assert hub["hub"]["services"]["prometheus"]["apiToken"] == "[secret]"
+    assert one(example, "kubernetes:apps/v1:Deployment", "dev-home-usage")
+
+
+ALERTS = "monitoring.alerts={smtp: {host: smtp.example.org, sender: hub@example.org, username: hub}}"
+
+
+def test_alerts_are_mailed_to_the_alert_emails():
+    plan = plan_example(ALERTS, "monitoring.alerts.smtp.password=x", "alert_emails=[admin@example.org]")
+    values = one(plan, "kubernetes:helm.sh/v3:Release", "dev-prometheus")["inputs"]["values"]["alertmanager"]
+    assert values["config"]["receivers"][0]["email_configs"][0]["to"] == "admin@example.org"
+    assert one(plan, "kubernetes:core/v1:Secret", "dev-alertmanager-smtp")["inputs"]["stringData"] == "[secret]"
+
+
+def test_an_unset_smtp_password_is_named_too():
+    with pytest.raises(ConfigError) as error:
+        plan_example(ALERTS, "alert_emails=[admin@example.org]")
+    assert error.value.problems == ["my-daskhub:monitoring.alerts.smtp.password: secret is not set; "
+                                    "run: pulumi config set --secret --path monitoring.alerts.smtp.password -s dev"]
 
 
 def test_the_engine_rules_hold_for_the_example(tmp_path):
