@@ -41,6 +41,8 @@ EXCLUDED = {
 EXPECTED_FAILURES = {
     "python -m infra.plan gcp --set hubs.prod.home.capacity_gb=512":
         (2, "pangeo-hubs:hubs.prod.home.capacity_gb: must be 1024 to 63900 for BASIC_HDD, got 512"),
+    "python -m infra.plan gcp --set monitoring.alerts.smtp.port=25":
+        (2, "pangeo-hubs:monitoring.alerts.smtp.port: must not be 25: gcp blocks outbound SMTP there"),
     "python -m infra.plan dev --project examples/daskhub":
         (2, "my-daskhub:hub.auth.github.client_secret: secret is not set; "
             "run: pulumi config set --secret --path hub.auth.github.client_secret -s dev"),
