@@ -7,6 +7,8 @@ there (`smtp_auth_password_file`, in Alertmanager since v0.25). The chart render
 its ConfigMap from `config`.
 """
 
+import copy
+
 from components.dask_hub.network_policies import PRIVATE_RANGES
 from components.labels import PART_OF
 
@@ -40,7 +42,7 @@ def alertmanager_config(config: AlertsConfig, emails: list[str]) -> dict:
         "global": {"smtp_smarthost": f"{smtp.host}:{smtp.port}", "smtp_from": smtp.sender,
                    "smtp_auth_username": smtp.username,
                    "smtp_auth_password_file": f"{SMTP_PATH}/{PASSWORD_KEY}", "smtp_require_tls": True},
-        "route": ROUTE,
+        "route": copy.deepcopy(ROUTE),  # the caller's to change: never the module's
         "receivers": [{"name": OPERATORS, "email_configs": [{"to": ", ".join(emails), "send_resolved": True}]}],
         "templates": [],
     }
@@ -53,7 +55,7 @@ def alertmanager_values(config: AlertsConfig | None, *, emails: list[str], node_
     return {
         "enabled": True,
         "nodeSelector": node_selector,
-        "resources": RESOURCES,
+        "resources": copy.deepcopy(RESOURCES),
         # It calls no Kubernetes API.
         "automountServiceAccountToken": False,
         # Silences and the notification log on the pod's own disk: a restart forgets silences and may send a

@@ -76,6 +76,15 @@ def test_a_rule_routed_elsewhere_is_seen(tmp_path):
     assert routed["HubDown"] == "nobody" and routed["JobFailed"] == OPERATORS
 
 
+def test_a_changed_config_leaves_the_next_one_as_it_was():
+    """The plan of a stack and a test that edits its config share a process (found in CI: a re-routed rule
+    showed up in the next plan)."""
+    alerts = AlertsConfig.model_validate(_stack_file("gcp")["pangeo-hubs:monitoring"]["alerts"])
+    first = alertmanager_config(alerts, ["ops@example.org"])
+    first["route"]["routes"] = [{"receiver": "nobody"}]
+    assert "routes" not in alertmanager_config(alerts, ["ops@example.org"])["route"]
+
+
 @pytest.mark.parametrize("stack_name", STACKS)
 def test_the_operators_are_the_budget_alerts_addresses(stack_name, rendered_stack):
     config = yaml.safe_load(_rendered_config(rendered_stack(stack_name)))
