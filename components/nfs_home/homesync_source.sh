@@ -150,17 +150,17 @@ check_capacity() {
 }
 
 # Batched incremental final: the deferred users' changed trees, directories
-# and files, each kind in one rsync over the whole share per part of the
-# homes (their paths are relative to it; see final_parts).  Only then do
-# their stamps move forward.  If anything
-# fails, or a directory appears that no tree covered (a rename that kept its
-# ctime), those users are run again: their stamps are still open, so each is
-# walked in full.  From a daemon its files are copied with -I, not compared
-# by checksum first: each one's inode changed since the home's clean point,
-# so nearly all of them differ, and a checksum reads every file once more
-# across the network before the copy reads it again.  A file whose content
-# did not change (chmod, a new hard link, or a change inside the clock-skew
-# margin that the last pass already copied) is rewritten: one more write.
+# and files, each kind in one rsync per part of the homes (final_parts; the
+# paths are relative to the share).  Only then do their stamps move forward.
+# If anything fails, or a directory appears that no tree covered (a rename
+# that kept its ctime), those users are run again: their stamps are still
+# open, so each is walked in full.  From a daemon its files are copied with
+# -I, not compared by checksum first: each one's inode changed since the
+# home's clean point, so nearly all of them differ, and a checksum reads
+# every file once more across the network before the copy reads it again.
+# A file whose content did not change (chmod, a new hard link, or a change
+# inside the clock-skew margin that the last pass already copied) is
+# rewritten: one more write.
 batched_final() {
     : >"$LOGDIR/fin.out"
     : >"$LOGDIR/fin.err"
@@ -215,15 +215,10 @@ batched_final() {
 # first failure's exit code, or -1 when a part found a new directory outside
 # its changed trees (a rename that kept its ctime).
 final_parts() {
-    fp_parts=
-    for list in "$LOGDIR"/fin.trees.* "$LOGDIR"/fin.dirs.* "$LOGDIR"/fin.files.*; do
-        [ -s "$list" ] || continue
-        case " $fp_parts " in *" ${list##*.} "*) ;; *) fp_parts="$fp_parts ${list##*.}" ;; esac
-    done
-    fp_pids=
-    for part in $fp_parts; do
+    fp_pids= part=0
+    while [ "$part" -lt "$PAR" ]; do
         final_part "$part" &
-        fp_pids="$fp_pids $!"
+        fp_pids="$fp_pids $!" part=$((part + 1))
     done
     FINRC=0 fp_new=0
     for pid in $fp_pids; do
@@ -232,10 +227,9 @@ final_parts() {
         if [ "$fp_one" -eq "$NEW_DIRECTORY" ]; then fp_new=1
         elif [ "$fp_one" -ne 0 ] && [ "$FINRC" -eq 0 ]; then FINRC=$fp_one; fi
     done
-    for part in $fp_parts; do
-        for ext in out err full; do
-            [ ! -e "$LOGDIR/fin.$part.$ext" ] || cat "$LOGDIR/fin.$part.$ext" >>"$LOGDIR/fin.$ext"
-        done
+    # (a part's LOG.full is seen where it is: summarize reads every *.full)
+    for out in "$LOGDIR"/fin.[0-9]*.out "$LOGDIR"/fin.[0-9]*.err; do
+        [ ! -e "$out" ] || cat "$out" >>"$LOGDIR/fin.${out##*.}"
     done
     if [ "$FINRC" -eq 0 ] && [ "$fp_new" = 1 ]; then
         warn "a new directory outside the changed trees: walking the batched users in full"
