@@ -70,6 +70,11 @@ def _ports(*numbers: int) -> list[dict]:
     return [{"port": n, "protocol": "TCP"} for n in numbers]
 
 
+def dns() -> dict:
+    """The egress rule every policy here starts with: DNS, to whichever resolver the cluster runs."""
+    return {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}
+
+
 def public_addresses(ports: tuple[int, ...] = ()) -> dict:
     """An egress rule to every address outside PRIVATE_RANGES, on `ports` (empty: any port)."""
     rule = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}]}
@@ -85,14 +90,15 @@ def dask_egress(releases: HubReleases, anonymous: bool = False) -> list[dict]:
         public_addresses(),
     ])
     return [
-        {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
+        dns(),
         {"to": [{"podSelector": dask_selector(releases, "dask-scheduler", "dask-worker")}]},
         {"to": [{"podSelector": gateway_api_selector(releases)}], "ports": _ports(GATEWAY_API_PORT)},
         *outside,
     ]
 
 
-def _policy(name: str, namespace: str, selector: dict, ingress: list[dict], egress: list[dict]) -> dict:
+def network_policy(name: str, namespace: str, selector: dict, ingress: list[dict], egress: list[dict]) -> dict:
+    """A NetworkPolicy's metadata and spec, both directions denied but for `ingress` and `egress`."""
     return {
         "metadata": {"name": name, "namespace": namespace, "labels": dict(PART_OF)},
         "spec": {"podSelector": selector, "policyTypes": ["Ingress", "Egress"], "ingress": ingress, "egress": egress},
@@ -106,12 +112,12 @@ def scheduler_policy(releases: HubReleases, namespace: str, anonymous: bool = Fa
         {"from": [{"podSelector": gateway_api_selector(releases)}], "ports": _ports(SCHEDULER_API_PORT)},
         {"from": [{"podSelector": dask_selector(releases, "dask-worker")}], "ports": _ports(SCHEDULER_PORT)},
     ]
-    return _policy(f"{releases.gateway}-scheduler", namespace, dask_selector(releases, "dask-scheduler"),
+    return network_policy(f"{releases.gateway}-scheduler", namespace, dask_selector(releases, "dask-scheduler"),
                    ingress, dask_egress(releases, anonymous))
 
 
 def worker_policy(releases: HubReleases, namespace: str, anonymous: bool = False) -> dict:
     """Workers: any port from this gateway's schedulers and workers (workers listen on random ports)."""
     ingress = [{"from": [{"podSelector": dask_selector(releases, "dask-scheduler", "dask-worker")}]}]
-    return _policy(f"{releases.gateway}-worker", namespace, dask_selector(releases, "dask-worker"),
+    return network_policy(f"{releases.gateway}-worker", namespace, dask_selector(releases, "dask-worker"),
                    ingress, dask_egress(releases, anonymous))

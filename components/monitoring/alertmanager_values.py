@@ -9,8 +9,7 @@ its ConfigMap from `config`.
 
 import copy
 
-from components.dask_hub.network_policies import PRIVATE_RANGES
-from components.labels import PART_OF
+from components.dask_hub.network_policies import dns, network_policy, public_addresses
 
 from .alertmanager_args import AlertsConfig
 from .prometheus_values import RELEASE
@@ -70,17 +69,6 @@ def alertmanager_values(config: AlertsConfig | None, *, emails: list[str], node_
 def alertmanager_policy(namespace: str, *, smtp_port: int, prometheus_selector: dict) -> dict:
     """Alertmanager's pod: in, only Prometheus's server, to the API port; out, DNS and the relay's port on
     public addresses (the relay is outside the cluster)."""
-    return {
-        "metadata": {"name": FULLNAME, "namespace": namespace, "labels": dict(PART_OF)},
-        "spec": {
-            "podSelector": SELECTOR,
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [{"podSelector": prometheus_selector}],
-                         "ports": [{"port": PORT, "protocol": "TCP"}]}],
-            "egress": [
-                {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
-                {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}],
-                 "ports": [{"port": smtp_port, "protocol": "TCP"}]},
-            ],
-        },
-    }
+    return network_policy(FULLNAME, namespace, SELECTOR,
+                          [{"from": [{"podSelector": prometheus_selector}], "ports": [{"port": PORT, "protocol": "TCP"}]}],
+                          [dns(), public_addresses((smtp_port,))])

@@ -18,7 +18,7 @@ Pure: the Monitoring component passes in the secrets, the Prometheus address and
 
 import json
 
-from components.dask_hub.network_policies import PRIVATE_RANGES
+from components.dask_hub.network_policies import dns, network_policy, public_addresses
 from components.labels import PART_OF
 
 from .grafana_args import GrafanaConfig
@@ -124,19 +124,12 @@ def grafana_policy(namespace: str, *, entry_namespace: str, entry_selector: dict
                    prometheus_port: int) -> dict:
     """Grafana's pod: in, only the hub's Traefik that serves its domain (`entry_*`), to Grafana's port; out, DNS,
     Prometheus, and HTTPS to public addresses (GitHub's OAuth endpoints and API, for logins)."""
-    return {
-        "metadata": {"name": FULLNAME, "namespace": namespace, "labels": dict(PART_OF)},
-        "spec": {
-            "podSelector": {"matchLabels": pod_labels()},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": entry_namespace}},
-                                   "podSelector": entry_selector}],
-                         "ports": [{"port": GRAFANA_PORT, "protocol": "TCP"}]}],
-            "egress": [
-                {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
-                {"to": [{"podSelector": prometheus_selector}], "ports": [{"port": prometheus_port, "protocol": "TCP"}]},
-                {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}],
-                 "ports": [{"port": 443, "protocol": "TCP"}]},
-            ],
-        },
-    }
+    return network_policy(FULLNAME, namespace, {"matchLabels": pod_labels()}, [
+        {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": entry_namespace}},
+                   "podSelector": entry_selector}],
+         "ports": [{"port": GRAFANA_PORT, "protocol": "TCP"}]},
+    ], [
+        dns(),
+        {"to": [{"podSelector": prometheus_selector}], "ports": [{"port": prometheus_port, "protocol": "TCP"}]},
+        public_addresses((443,)),
+    ])

@@ -17,8 +17,7 @@ A target added to the scrape jobs later needs its rule here; tests/monitoring/te
 every target the rendered stack's jobs find is reachable.
 """
 
-from components.dask_hub.network_policies import HUB_API_PORT, PRIVATE_RANGES
-from components.labels import PART_OF
+from components.dask_hub.network_policies import HUB_API_PORT, PRIVATE_RANGES, dns, network_policy
 from components.nfs_home import usage_exporter
 
 from .prometheus_values import RELEASE, SERVER_PORT, SERVER_SELECTOR, SERVER_SERVICE
@@ -44,21 +43,14 @@ def server_policy(namespace: str, *, grafana_selector: dict | None, alertmanager
     """`grafana_selector`: Grafana's pods, the only ones let in (None: nothing is); `alertmanager`: its pods'
     selector and API port, when alerts are delivered."""
     beside = [KUBE_STATE_METRICS, *([alertmanager] if alertmanager else [])]
-    return {
-        "metadata": {"name": SERVER_SERVICE, "namespace": namespace, "labels": dict(PART_OF)},
-        "spec": {
-            "podSelector": SERVER_SELECTOR,
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [{"podSelector": grafana_selector}],
-                         "ports": [{"port": SERVER_PORT, "protocol": "TCP"}]}] if grafana_selector else [],
-            "egress": [
-                {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
-                _rule([{**ANY_NAMESPACE, "podSelector": HUB_PODS}], HUB_API_PORT),
-                _rule([{**ANY_NAMESPACE, "podSelector": GATEWAY_PROXY_PODS}], GATEWAY_METRICS_PORT),
-                _rule([{**ANY_NAMESPACE, "podSelector": HOME_USAGE_PODS}], usage_exporter.PORT),
-                *(_rule([{"podSelector": selector}], port) for selector, port in beside),
-                _rule([{"ipBlock": {"cidr": cidr}} for cidr in NODE_RANGES], NODE_EXPORTER_PORT),
-                *(_rule([{"ipBlock": {"cidr": "0.0.0.0/0"}}], port) for port in API_SERVER_PORTS),
-            ],
-        },
-    }
+    ingress = [{"from": [{"podSelector": grafana_selector}],
+                "ports": [{"port": SERVER_PORT, "protocol": "TCP"}]}] if grafana_selector else []
+    return network_policy(SERVER_SERVICE, namespace, SERVER_SELECTOR, ingress, [
+        dns(),
+        _rule([{**ANY_NAMESPACE, "podSelector": HUB_PODS}], HUB_API_PORT),
+        _rule([{**ANY_NAMESPACE, "podSelector": GATEWAY_PROXY_PODS}], GATEWAY_METRICS_PORT),
+        _rule([{**ANY_NAMESPACE, "podSelector": HOME_USAGE_PODS}], usage_exporter.PORT),
+        *(_rule([{"podSelector": selector}], port) for selector, port in beside),
+        _rule([{"ipBlock": {"cidr": cidr}} for cidr in NODE_RANGES], NODE_EXPORTER_PORT),
+        *(_rule([{"ipBlock": {"cidr": "0.0.0.0/0"}}], port) for port in API_SERVER_PORTS),
+    ])
