@@ -10,7 +10,7 @@ from components.credit_project.gcp_apis import TYPE_APIS
 from components.labels import REPLACE_UNREADY
 
 from .collisions import kept_ids, shared_oidc_issuers
-from .run import PROJECT_PATH, Plan
+from .run import Plan, named_projects
 
 JOB = "kubernetes:batch/v1:Job"
 # pulumi-kubernetes does not wait for a Job with this annotation (the Job docstring).
@@ -91,17 +91,6 @@ def disabled_apis(plan: Plan) -> list[str]:
     return problems
 
 
-def _named_projects(node, key: str = "") -> set[str]:
-    """The projects a resource's inputs name: a `project` input, or the P of a `projects/P/...` name."""
-    if isinstance(node, dict):
-        return set().union(set(), *(_named_projects(v, k) for k, v in node.items()))
-    if isinstance(node, list):
-        return set().union(set(), *(_named_projects(v) for v in node))
-    if not isinstance(node, str):
-        return set()
-    return ({node} if key == "project" else set()) | set(PROJECT_PATH.findall(node))
-
-
 def unnamed_projects(plan: Plan) -> list[str]:
     """GCP resources and providers in a project that no config key names: a project written into
     the code (a placeholder, or another deployment's) is found wrong only by the first `up`. The
@@ -110,7 +99,7 @@ def unnamed_projects(plan: Plan) -> list[str]:
     return [f"{r['name']} ({r['type']}) is in the project {project!r}, which no config key names; take it from "
             "config (credits.project, legacy.project, ci.secrets_key)"
             for r in plan.resources if r["type"].startswith("gcp:") or r["type"] == "pulumi:providers:gcp"
-            for project in sorted(_named_projects(r["inputs"]) - set(plan.config_projects)) if not project.isdigit()]
+            for project in sorted(named_projects(r["inputs"]) - set(plan.config_projects)) if not project.isdigit()]
 
 
 def extended_support(plan: Plan) -> list[str]:

@@ -14,7 +14,7 @@ import yaml
 
 from infra.config import ConfigError, read_stack_file, set_key
 
-from .run import Plan, config_projects, recorded, replace_secure, run_program, with_config
+from .run import Plan, named_projects, recorded, replace_secure, run_program, with_config
 
 
 def project_file(directory: Path) -> tuple[str, Path]:
@@ -45,4 +45,4 @@ def plan_project(directory: Path, stack: str, overrides: tuple[str, ...] = ()) -
         monitor = run_program(lambda: runpy.run_path(str(main), run_name="__main__"), stack=stack, project=project)
     except pulumi.RunError as error:
         raise ConfigError(str(error).splitlines()) from None
-    return replace(recorded(stack, monitor), config_projects=sorted(config_projects(values)))
+    return replace(recorded(stack, monitor), config_projects=sorted(named_projects(values)))

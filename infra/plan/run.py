@@ -36,7 +36,7 @@ class Plan:
     placeholders: list[str] = field(default_factory=list)
     # The data sources the program called (mocks.Invoke), for the checks of infra/plan/checks.py.
     invokes: list = field(default_factory=list)
-    # The GCP projects the stack's config names (config_projects), for the same checks.
+    # The GCP projects the stack's config names (named_projects), for the same checks.
     config_projects: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -68,20 +68,21 @@ def _with_placeholders(values: dict[str, Any], unset: list[str]) -> dict[str, An
 PROJECT_PATH = re.compile(r"(?:^|/)projects/([^/]+)/")
 
 
-def config_projects(node: Any) -> set[str]:
-    """The GCP projects a config (its keys of every namespace) names: the value of a `project` key
-    (`gcp:project`, `legacy.project`), a `project` mapping's `id` (`credits.project.id`), and the
-    P of every `projects/P/...` resource name (`ci.secrets_key`)."""
+def named_projects(node: Any) -> set[str]:
+    """The GCP projects a tree names, a stack's config (its keys of every namespace) or a resource's
+    inputs: the value of a `project` key (`gcp:project`, `legacy.project`, an input `project`), a
+    `project` mapping's `id` (`credits.project.id`), and the P of every `projects/P/...` resource
+    name (`ci.secrets_key`, a KMS key's id)."""
     if isinstance(node, dict):
         found = set()
         for key, value in node.items():
             if str(key).rsplit(":", 1)[-1] == "project":
                 own = value.get("id") if isinstance(value, dict) else value
                 found |= {own} if isinstance(own, str) else set()
-            found |= config_projects(value)
+            found |= named_projects(value)
         return found
     if isinstance(node, list):
-        return set().union(*map(config_projects, node)) if node else set()
+        return set().union(*map(named_projects, node)) if node else set()
     return set(PROJECT_PATH.findall(node)) if isinstance(node, str) else set()
 
 
@@ -128,7 +129,7 @@ def plan(
     except pulumi.RunError as error:  # the program refused what the checks above passed: its lines, as `up` shows them
         raise ConfigError(str(error).splitlines()) from None
     return replace(recorded(stack, monitor, unset), placeholders=placeholders,
-                   config_projects=sorted(config_projects(values)))
+                   config_projects=sorted(named_projects(values)))
 
 
 def _hubs(values: dict[str, Any]) -> dict:

@@ -154,9 +154,9 @@ def test_a_project_that_config_does_not_name_is_reported(plans, field, value):
 
 
 def test_the_projects_config_names_are_read_from_every_key_that_can_name_one():
-    from infra.plan.run import config_projects
-    assert config_projects({"gcp:project": "a-project", "pangeo-hubs:credits": {"project": {"id": "b-project"}},
-                            "pangeo-hubs:legacy": {"project": "c-project"},
-                            "pangeo-hubs:ci": {"secrets_key": "projects/d-project/locations/l/keyRings/r/cryptoKeys/k"},
-                            "pangeo-hubs:hubs": {"prod": {"domain": "projects.example.org"}}}) == {
+    from infra.plan.run import named_projects
+    assert named_projects({"gcp:project": "a-project", "pangeo-hubs:credits": {"project": {"id": "b-project"}},
+                           "pangeo-hubs:legacy": {"project": "c-project"},
+                           "pangeo-hubs:ci": {"secrets_key": "projects/d-project/locations/l/keyRings/r/cryptoKeys/k"},
+                           "pangeo-hubs:hubs": {"prod": {"domain": "projects.example.org"}}}) == {
         "a-project", "b-project", "c-project", "d-project"}
