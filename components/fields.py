@@ -78,12 +78,18 @@ Domain = Annotated[str, AfterValidator(_domain)]
 GCP_PROJECT_ID = r"[a-z][-a-z0-9]{4,28}[a-z0-9]"
 
 
+def project_id_lowered(value: str) -> str | None:
+    """The project id `value` probably means when only its case is wrong, or None."""
+    lower = value.lower()
+    return lower if lower != value and re.fullmatch(GCP_PROJECT_ID, lower) else None
+
+
 def project_id_problem(value: str) -> str | None:
     """Why `value` is not a GCP project id, or None."""
     if re.fullmatch(GCP_PROJECT_ID, value):
         return None
-    lower = value.lower()
-    hint = f" (ids have no upper case: probably {lower!r})" if re.fullmatch(GCP_PROJECT_ID, lower) else ""
+    lower = project_id_lowered(value)
+    hint = f" (ids have no upper case: probably {lower!r})" if lower else ""
     return ("must be a GCP project id, 6 to 30 lower-case letters, digits and hyphens that start with a letter "
             f"and do not end with a hyphen; got {value!r}{hint}")
 

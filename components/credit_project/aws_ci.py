@@ -89,6 +89,12 @@ def preview_policy(bucket: str, secrets_key: str, region: str, account_id: str) 
     }, sort_keys=True)
 
 
+def oidc_issuer(url: str) -> str:
+    """An OIDC provider's issuer as IAM keeps it: its URL without the scheme (GetOpenIDConnectProvider's
+    Url) and without a closing slash, which names the same issuer."""
+    return url.removeprefix("https://").rstrip("/")
+
+
 class UnusableGithubProvider(ValueError):
     """The account has no OIDC provider for GitHub's issuer that the CI roles could trust."""
 
@@ -101,7 +107,7 @@ def existing_provider_problem(url: str, client_ids: list[str]) -> str | None:
     https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html),
     and configure-aws-credentials asks GitHub for a token with `aud` sts.amazonaws.com, which
     trust_policy also requires: without it every CI job's assume fails."""
-    issuer = url.removeprefix("https://").rstrip("/")
+    issuer = oidc_issuer(url)
     if issuer != GITHUB_ISSUER:
         return f"the account's provider found for GitHub is for {issuer!r}, not {GITHUB_ISSUER}"
     if AUDIENCE not in client_ids:

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, ValidationInfo
 
 from components.cluster import aws_names, gcp_names
 from components.credit_project.args import CiConfig
-from components.fields import GCP_PROJECT_ID, reject
+from components.fields import GCP_PROJECT_ID, project_id_lowered, reject
 
 from .placeholders import PLACEHOLDER_PROJECT
 
@@ -39,8 +39,7 @@ def ci_problems(ci: CiConfig, provider: str, cluster: str, created_project: str 
             problems.append(("state_bucket", problem))
         if not (key := _GCP_KEY.match(ci.secrets_key)):
             project = re.match(r"^projects/([^/]+)/", ci.secrets_key)
-            lower = project and project.group(1).lower()
-            if lower and lower != project.group(1) and re.fullmatch(GCP_PROJECT_ID, lower):
+            if project and (lower := project_id_lowered(project.group(1))):
                 problems.append(("secrets_key", f"names project {project.group(1)!r}, but GCP project ids are "
                                                 f"lower-case: probably {lower!r}"))
             else:

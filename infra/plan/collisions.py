@@ -13,6 +13,8 @@ cloud keeps after a delete (kept_ids), and one AWS account's OIDC provider decla
 twice for an issuer (shared_oidc_issuers).
 """
 
+from components.credit_project.aws_ci import oidc_issuer
+
 from . import labels
 from .diff import Change
 from .run import Plan
@@ -83,12 +85,6 @@ def kept_ids(plan: Plan) -> list[str]:
 OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 
 
-def _issuer(url: str) -> str:
-    # IAM keeps a provider's URL without its scheme (GetOpenIDConnectProvider's Url), and an
-    # issuer written with a closing slash is the same issuer.
-    return url.removeprefix("https://").rstrip("/")
-
-
 def shared_oidc_issuers(plan: Plan) -> list[str]:
     """OIDC providers the plan declares twice for one issuer URL.
 
@@ -100,7 +96,7 @@ def shared_oidc_issuers(plan: Plan) -> list[str]:
     for r in plan.resources:
         url = r["inputs"].get("url") if r["type"] == OIDC_PROVIDER else None
         if isinstance(url, str):
-            by_issuer.setdefault(_issuer(url), []).append(r["name"])
+            by_issuer.setdefault(oidc_issuer(url), []).append(r["name"])
     return [f"{', '.join(names)} ({OIDC_PROVIDER}): {len(names)} providers for the issuer {issuer}, and an "
             "account holds one per issuer URL (EntityAlreadyExists); declare it once, or trust the account's own "
             "(ci.github_oidc_provider: existing)"
