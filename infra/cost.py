@@ -50,10 +50,14 @@ def _idle_pools(config: StackConfig):
     return [(pool, 0 if pool.draining else pool.min_nodes) for pool in config.cluster.node_pools.values()]
 
 
+def _node_hourly(config: StackConfig, pool) -> float:
+    """One node of `pool` an hour, at its spot or on-demand list price."""
+    machine = MACHINES[config.provider][pool.machine_type]
+    return machine.spot_hourly_usd if pool.spot else machine.hourly_usd
+
+
 def nodes_at_minimum(config: StackConfig, prices: Prices) -> float:
-    machines = MACHINES[config.provider]
-    return sum(n * (machines[p.machine_type].spot_hourly_usd if p.spot else machines[p.machine_type].hourly_usd)
-               for p, n in _idle_pools(config)) * HOURS_PER_MONTH
+    return sum(n * _node_hourly(config, p) for p, n in _idle_pools(config)) * HOURS_PER_MONTH
 
 
 def node_disks(config: StackConfig, prices: Prices) -> float:
@@ -129,10 +133,8 @@ class PoolCost(NamedTuple):
 
 def _pool_hourly(config: StackConfig, pool_key: str, nodes: int) -> PoolCost:
     pool = config.cluster.node_pools[pool_key]
-    machine = MACHINES[config.provider][pool.machine_type]
     disk = pool.disk_size_gb * PRICES[config.provider].node_disk_gb_month / HOURS_PER_MONTH
-    price = machine.spot_hourly_usd if pool.spot else machine.hourly_usd
-    return PoolCost(nodes, pool.machine_type, round(nodes * (price + disk), 2))
+    return PoolCost(nodes, pool.machine_type, round(nodes * (_node_hourly(config, pool) + disk), 2))
 
 
 def binder_cap_hourly(config: StackConfig, hub_name: str) -> tuple[PoolCost, PoolCost]:
