@@ -211,7 +211,7 @@ fi
 # ---------------------------------------------------------------- features --
 RSV=$(rsync --version 2>/dev/null)
 RSH=$(rsync --help 2>/dev/null)
-XF=
+XF=$SOCKOPTS
 probe_attr() { # probe_attr KIND TOOL ENVVAL -> sets $probe (0/1)
     case $3 in
     0 | 1) probe=$3; return ;;

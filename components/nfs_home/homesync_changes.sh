@@ -53,7 +53,7 @@ fetch_scan() {
     fs_path=${fs_url#*/}
     case $fs_path in */*) fs_path=${fs_path#*/} ;; *) fs_path= ;; esac
     mkdir -p -- "$2" &&
-        rsync -r --contimeout="$CONTIMEOUT" "rsync://$fs_host/changes/$1/${fs_path:+$fs_path/}" "$2/" \
+        rsync -r "$SOCKOPTS" --contimeout="$CONTIMEOUT" "rsync://$fs_host/changes/$1/${fs_path:+$fs_path/}" "$2/" \
             >"$2.log" 2>&1 &&
         grep -q -x 'status ok' "$2/meta" 2>/dev/null
 }

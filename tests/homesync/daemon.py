@@ -36,8 +36,10 @@ def rsync_daemon(share, workdir, scanner: str | None = None):
     conf.write_text(export.rsyncd_conf("127.0.0.1", port=port, share=os.fspath(share), changes=os.fspath(changes),
                                        config=os.fspath(config), pid_file=os.fspath(workdir / "rsyncd.pid")))
     log = open(workdir / "rsyncd.log", "wb")
+    # the export's own log option, to the file the tests read
     proc = subprocess.Popen([shutil.which("rsync"), "--daemon", "--no-detach", f"--config={conf}",
-                             "--address=127.0.0.1"], stdout=log, stderr=subprocess.STDOUT)
+                             f"--log-file={workdir / 'rsyncd.log'}", "--address=127.0.0.1"],
+                            stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(100):
             with socket.socket() as s:
