@@ -17,6 +17,7 @@ Measures, on the same tree in one run, with the homes renamed by a map from
     before the change scan) for comparison;
   * the scan alone and the per-file costs, from which it projects the final
     pass for 1,000,000 files at 0.5 ms per remote stat.
+Every time runs until what the command wrote is on disk (see timed).
 Prints a Markdown table; only with --write FILE does it insert/replace a
 marked section in FILE.
 """
@@ -94,10 +95,18 @@ def mutate(root: Path, fraction: float, seed: int) -> int:
 
 
 def timed(cmd: list[str], env=None) -> float:
+    """Seconds until `cmd` is done and what it wrote is on disk.
+
+    The `sync` is part of the time: a copy to an NFS share is done when the
+    server has the data (the client flushes on close), and this machine's page
+    cache holds 20% of its memory dirty (vm.dirty_ratio), more than a whole
+    tree, so without it a copy's time is that of filling memory, and the next
+    copy pays for the last one's writeback."""
     t = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-3000:]}")
+    subprocess.run(["sync"], check=True)
     return time.monotonic() - t
 
 
@@ -229,7 +238,7 @@ def main() -> None:
         f"{a.files_per_user} --large {a.large} --large-mb {a.large_mb} --parallel {par}`", "",
         "Both paths copy with `--map` from `python -m infra.migrate map-usernames`. The daemon is a real "
         "`rsync --daemon` on 127.0.0.1 with the export's configuration; its final pass copies what the old "
-        "side's change scan lists. Projections add, to this run's per-file costs, one remote stat per "
+        "side's change scan lists. Each time includes a `sync`: a copy is done when its data is on disk. Projections add, to this run's per-file costs, one remote stat per "
         "entry for the scan (beside the data) and two for a full walk (both shares).", "", *table])
     print(md)
     if a.write:
