@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import time
 
 import pytest
+from daemon import free_port, rsync_daemon
 from homesync_tree import compare, make_tree, run
 
 pytestmark = pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync not installed")
@@ -72,27 +71,11 @@ def test_final_rechecks_only_what_changed_since_the_last_pass(tmp_path):
     assert f.rc == 0 and f.report["ctime_rechecked_files"] == 0, f.stderr
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def daemon(old, tmp_path):
-    port = _free_port()
-    conf = tmp_path / "rsyncd.conf"
-    conf.write_text(f"pid file = {tmp_path}/rsyncd.pid\nport = {port}\nuse chroot = no\n"
-                    f"[homes]\n    path = {old}\n    read only = yes\n    uid = 0\n    gid = 0\n    numeric ids = yes\n    hosts allow = 127.0.0.1\n")
-    proc = subprocess.Popen(["rsync", "--daemon", "--no-detach", f"--config={conf}", "--address=127.0.0.1"])
-    for _ in range(50):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
-    yield f"rsync://127.0.0.1:{port}/homes"
-    proc.terminate()
-    proc.wait()
+    """The old homes behind a real daemon with the export's own configuration."""
+    with rsync_daemon(old, tmp_path / "daemon") as url:
+        yield url
 
 
 def test_rsync_daemon_source(daemon, old, tmp_path):
@@ -107,7 +90,7 @@ def test_rsync_daemon_source(daemon, old, tmp_path):
 
 def test_an_unreachable_source_fails_fast_saying_what(tmp_path):
     m = write_map(tmp_path / "map.tsv", [("alice", "alice")])
-    url = f"rsync://127.0.0.1:{_free_port()}/homes"
+    url = f"rsync://127.0.0.1:{free_port()}/homes"
     t = time.monotonic()
     r = run(url, tmp_path / "new", "bulk", extra=["--map", str(m)],
             env={**os.environ, "HOMESYNC_CONNECT_TIMEOUT": "5"})
