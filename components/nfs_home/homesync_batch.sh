@@ -71,7 +71,11 @@ batch_plan() {
     # left to the tree's copy.
     : >"$bp.kinds"
     bp_tree= bp_idx=
-    while read -r idx kind p; do
+    # (split by hand: `read idx kind p` would strip a trailing blank from p,
+    # and a changed "notes " would be listed as "notes", which is missing)
+    while IFS= read -r line; do
+        idx=${line%% *} kind=${line#* }
+        p=${kind#* } kind=${kind%% *}
         [ "$idx" = "$bp_idx" ] || bp_tree= bp_idx=$idx
         case $kind in
         f*) printf '%s f %s\n' "$idx" "$p" >>"$bp.kinds"; continue ;;

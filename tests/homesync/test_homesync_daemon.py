@@ -271,3 +271,24 @@ def test_every_daemon_connection_drops_nagles_waits_on_both_ends(old, homes_map,
     log = (tmp_path / "daemon" / "rsyncd.log").read_text()
     assert "connect from UNDETERMINED (127.0.0.1)" in log  # no reverse lookup
     assert not re.search(r"(?i)unknown|ignoring", log), log
+
+
+def test_changed_names_that_end_in_a_blank_are_copied_by_the_incremental_final(old, homes_map, tmp_path):
+    """The batch's lists keep every byte of a name: a changed 'notes ' once went out as 'notes',
+    which rsync skipped as missing, and final and its report said all was well."""
+    mapfile, pairs = homes_map
+    names = ["notes ", "tab\t", " lead", "dir /inner "]
+    (old / "alice" / "dir ").mkdir()
+    for n in names:
+        (old / "alice" / n).write_text("before\n")
+    time.sleep(1.1)
+    new = tmp_path / "new"
+    with rsync_daemon(old, tmp_path / "daemon") as url:
+        assert sync(url, new, "bulk", tmp_path, mapfile).rc == 0
+        for n in names:
+            (old / "alice" / n).write_text("after the bulk\n")
+        time.sleep(1.1)
+        f = sync(url, new, "final", tmp_path, mapfile)
+        assert f.rc == 0 and f.report["walked_fully"] == {}, f.stderr
+        assert f.report["files_transferred"] >= len(names)
+        assert_exact(old, new, pairs)
