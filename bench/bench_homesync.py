@@ -238,8 +238,9 @@ def main() -> None:
         f"{a.files_per_user} --large {a.large} --large-mb {a.large_mb} --parallel {par}`", "",
         "Both paths copy with `--map` from `python -m infra.migrate map-usernames`. The daemon is a real "
         "`rsync --daemon` on 127.0.0.1 with the export's configuration; its final pass copies what the old "
-        "side's change scan lists. Each time includes a `sync`: a copy is done when its data is on disk. Projections add, to this run's per-file costs, one remote stat per "
-        "entry for the scan (beside the data) and two for a full walk (both shares).", "", *table])
+        "side's change scan lists. Each time includes a `sync`: a copy is done when its data is on disk. "
+        "Projections add, to this run's per-file costs, one remote stat per entry for the scan (beside the "
+        "data) and two for a full walk (both shares).", "", *table])
     print(md)
     if a.write:
         path = Path(a.write)
